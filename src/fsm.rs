@@ -1,0 +1,328 @@
+//! The studio's stage machine: `initial_input → generating → user_feedback → final → initial_input`.
+//!
+//! Pure data and one `update` function, no Leptos: the page feeds it events and carries out the
+//! commands it returns. Each stage holds exactly the data it needs, so impossible states (a final
+//! stage without an approved image, a result for a request nobody is waiting for) cannot be written.
+
+use crate::error::AppError;
+use crate::model::{GenerateRequest, GeneratedImage, ParentImage};
+use serde::{Deserialize, Serialize};
+
+/// What the person is composing before the first picture.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draft {
+    pub prompt: String,
+    pub engine: String,
+    pub size: String,
+    pub quality: Option<String>,
+}
+
+/// One picture of the session and the request that made it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attempt {
+    pub request: GenerateRequest,
+    pub image: GeneratedImage,
+}
+
+/// Everything generated from one prompt. Attempts are only ever appended: regenerating or
+/// refining never destroys an earlier picture.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub draft: Draft,
+    pub attempts: Vec<Attempt>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Notice {
+    Error(AppError),
+    Info(String),
+}
+
+/// Where a generation returns to when it fails or is cancelled.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Origin {
+    Input,
+    Review {
+        shown: usize,
+        compare: Option<usize>,
+        feedback: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Stage {
+    InitialInput {
+        draft: Draft,
+        notice: Option<Notice>,
+    },
+    Generating {
+        session: Session,
+        request: GenerateRequest,
+        origin: Origin,
+    },
+    UserFeedback {
+        session: Session,
+        /// Index of the attempt on show.
+        shown: usize,
+        /// Index of the attempt shown beside it, when comparing.
+        compare: Option<usize>,
+        /// The refine box, kept here so a failed refine loses nothing.
+        feedback: String,
+        notice: Option<Notice>,
+    },
+    Final {
+        session: Session,
+        approved: usize,
+    },
+}
+
+/// The stable names used in `data-stage` and by the tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StageKind {
+    InitialInput,
+    Generating,
+    UserFeedback,
+    Final,
+}
+
+impl StageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StageKind::InitialInput => "initial_input",
+            StageKind::Generating => "generating",
+            StageKind::UserFeedback => "user_feedback",
+            StageKind::Final => "final",
+        }
+    }
+}
+
+/// Randomness the machine needs but must not make itself (to stay pure and testable).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fresh {
+    pub request_id: String,
+    pub seed: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    EditPrompt(String),
+    EditOptions {
+        engine: String,
+        size: String,
+        quality: Option<String>,
+    },
+    EditFeedback(String),
+    Generate(Fresh),
+    Regenerate(Fresh),
+    Refine(Fresh),
+    Finished {
+        request_id: String,
+        result: Result<GeneratedImage, AppError>,
+    },
+    Cancel,
+    Show(usize),
+    Compare(Option<usize>),
+    Approve,
+    StartOver,
+    DismissNotice,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    Generate(GenerateRequest),
+    Abort { request_id: String },
+}
+
+impl Stage {
+    pub fn new(draft: Draft) -> Self {
+        Stage::InitialInput { draft, notice: None }
+    }
+
+    pub fn kind(&self) -> StageKind {
+        match self {
+            Stage::InitialInput { .. } => StageKind::InitialInput,
+            Stage::Generating { .. } => StageKind::Generating,
+            Stage::UserFeedback { .. } => StageKind::UserFeedback,
+            Stage::Final { .. } => StageKind::Final,
+        }
+    }
+
+    pub fn session(&self) -> Option<&Session> {
+        match self {
+            Stage::InitialInput { .. } => None,
+            Stage::Generating { session, .. }
+            | Stage::UserFeedback { session, .. }
+            | Stage::Final { session, .. } => Some(session),
+        }
+    }
+
+    pub fn notice(&self) -> Option<&Notice> {
+        match self {
+            Stage::InitialInput { notice, .. } | Stage::UserFeedback { notice, .. } => notice.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// A reloaded page cannot receive the answer to a request the old page made, so a saved
+    /// `Generating` stage goes back to where it came from, with a word about why.
+    pub fn after_reload(self) -> Stage {
+        match self {
+            Stage::Generating { session, origin, .. } => return_to(
+                session,
+                origin,
+                Notice::Info("The page was reloaded during a generation, so that generation was abandoned.".into()),
+            ),
+            other => other,
+        }
+    }
+}
+
+/// Applies one event. Events that make no sense in the current stage (a double click, a late
+/// answer for a cancelled request) leave the stage as it is.
+pub fn update(stage: &Stage, event: Event) -> (Stage, Option<Command>) {
+    match (stage.clone(), event) {
+        (Stage::InitialInput { mut draft, notice }, Event::EditPrompt(prompt)) => {
+            draft.prompt = prompt;
+            (Stage::InitialInput { draft, notice }, None)
+        }
+        (Stage::InitialInput { mut draft, notice }, Event::EditOptions { engine, size, quality }) => {
+            draft.engine = engine;
+            draft.size = size;
+            draft.quality = quality;
+            (Stage::InitialInput { draft, notice }, None)
+        }
+        (Stage::InitialInput { draft, .. }, Event::Generate(fresh)) => {
+            if draft.prompt.trim().is_empty() {
+                let notice = Notice::Error(AppError::InvalidInput {
+                    field: "prompt".into(),
+                    message: "The prompt is empty: describe the picture you want.".into(),
+                });
+                return (Stage::InitialInput { draft, notice: Some(notice) }, None);
+            }
+            let request = first_request(&draft, fresh);
+            let session = Session { draft, attempts: Vec::new() };
+            start(session, request, Origin::Input)
+        }
+        (Stage::UserFeedback { session, shown, compare, feedback, .. }, Event::Regenerate(fresh)) => {
+            let request = first_request(&session.draft, fresh);
+            start(session, request, Origin::Review { shown, compare, feedback })
+        }
+        (Stage::UserFeedback { session, shown, compare, feedback, notice }, Event::Refine(fresh)) => {
+            if feedback.trim().is_empty() {
+                return (Stage::UserFeedback { session, shown, compare, feedback, notice }, None);
+            }
+            let request = refinement(&session.attempts[shown], &feedback, fresh);
+            start(session, request, Origin::Review { shown, compare, feedback })
+        }
+        (Stage::UserFeedback { session, shown, compare, notice, .. }, Event::EditFeedback(feedback)) => {
+            (Stage::UserFeedback { session, shown, compare, feedback, notice }, None)
+        }
+        (Stage::Generating { session, request, origin }, Event::Finished { request_id, result }) => {
+            if request_id != request.request_id {
+                let stale = Stage::Generating { session, request, origin };
+                return (stale, None);
+            }
+            (finish(session, request, origin, result), None)
+        }
+        (Stage::Generating { session, request, origin }, Event::Cancel) => {
+            let back = return_to(session, origin, Notice::Info("Generation cancelled.".into()));
+            (back, Some(Command::Abort { request_id: request.request_id }))
+        }
+        (Stage::UserFeedback { session, compare, feedback, notice, .. }, Event::Show(index))
+            if index < session.attempts.len() =>
+        {
+            let compare = compare.filter(|&c| c != index);
+            (Stage::UserFeedback { session, shown: index, compare, feedback, notice }, None)
+        }
+        (Stage::UserFeedback { session, shown, feedback, notice, .. }, Event::Compare(compare))
+            if compare.is_none_or(|c| c < session.attempts.len() && c != shown) =>
+        {
+            (Stage::UserFeedback { session, shown, compare, feedback, notice }, None)
+        }
+        (Stage::UserFeedback { session, shown, .. }, Event::Approve) => {
+            (Stage::Final { session, approved: shown }, None)
+        }
+        (Stage::Final { session, .. }, Event::StartOver) => {
+            // Keep the engine and size the person chose; the prompt starts empty.
+            let draft = Draft { prompt: String::new(), ..session.draft };
+            (Stage::new(draft), None)
+        }
+        (Stage::InitialInput { draft, .. }, Event::DismissNotice) => {
+            (Stage::InitialInput { draft, notice: None }, None)
+        }
+        (Stage::UserFeedback { session, shown, compare, feedback, .. }, Event::DismissNotice) => {
+            (Stage::UserFeedback { session, shown, compare, feedback, notice: None }, None)
+        }
+        (unchanged, _) => (unchanged, None),
+    }
+}
+
+fn start(session: Session, request: GenerateRequest, origin: Origin) -> (Stage, Option<Command>) {
+    let command = Command::Generate(request.clone());
+    (Stage::Generating { session, request, origin }, Some(command))
+}
+
+fn first_request(draft: &Draft, fresh: Fresh) -> GenerateRequest {
+    GenerateRequest {
+        request_id: fresh.request_id,
+        engine: draft.engine.clone(),
+        prompt: draft.prompt.clone(),
+        size: draft.size.clone(),
+        quality: draft.quality.clone(),
+        seed: fresh.seed,
+        refinements: Vec::new(),
+        parent: None,
+    }
+}
+
+/// A refinement keeps the base attempt's prompt and engine and adds the new feedback to its chain.
+fn refinement(base: &Attempt, feedback: &str, fresh: Fresh) -> GenerateRequest {
+    let mut refinements = base.request.refinements.clone();
+    refinements.push(feedback.trim().to_string());
+    GenerateRequest {
+        request_id: fresh.request_id,
+        seed: fresh.seed,
+        refinements,
+        parent: Some(ParentImage {
+            response_id: base.image.response_id.clone(),
+            image_call_id: base.image.image_call_id.clone(),
+            seed: base.image.seed,
+        }),
+        ..base.request.clone()
+    }
+}
+
+fn finish(
+    mut session: Session,
+    request: GenerateRequest,
+    origin: Origin,
+    result: Result<GeneratedImage, AppError>,
+) -> Stage {
+    match result {
+        Ok(image) => {
+            let was_refinement = request.parent.is_some();
+            let (compare, feedback) = match origin {
+                Origin::Input => (None, String::new()),
+                Origin::Review { compare, feedback, .. } => {
+                    (compare, if was_refinement { String::new() } else { feedback })
+                }
+            };
+            session.attempts.push(Attempt { request, image });
+            let shown = session.attempts.len() - 1;
+            Stage::UserFeedback { session, shown, compare, feedback, notice: None }
+        }
+        Err(error) => return_to(session, origin, Notice::Error(error)),
+    }
+}
+
+fn return_to(session: Session, origin: Origin, notice: Notice) -> Stage {
+    match origin {
+        Origin::Input => Stage::InitialInput { draft: session.draft, notice: Some(notice) },
+        Origin::Review { shown, compare, feedback } => {
+            Stage::UserFeedback { session, shown, compare, feedback, notice: Some(notice) }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
