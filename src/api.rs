@@ -1,0 +1,28 @@
+//! The server functions: the browser's only way into the server. Each is a thin adapter over
+//! `server::*`, with a fixed path so other clients (and tests) can call it. JSON in, JSON out.
+
+use crate::error::AppError;
+use crate::model::{EngineCatalog, GenerateRequest, GeneratedImage};
+use leptos::prelude::*;
+use leptos::server_fn::codec::{GetUrl, Json};
+
+/// `POST /api/generate_image` with `{"request": GenerateRequest}`; answers a `GeneratedImage`,
+/// or an `AppError` with status 500.
+#[server(prefix = "/api", endpoint = "generate_image", input = Json, output = Json)]
+pub async fn generate_image(request: GenerateRequest) -> Result<GeneratedImage, AppError> {
+    let state = crate::server::state::app_state()?;
+    crate::server::generate::generate(&state, request).await
+}
+
+/// `POST /api/cancel_generation` with `{"request_id": "…"}`; true when it was running.
+#[server(prefix = "/api", endpoint = "cancel_generation", input = Json, output = Json)]
+pub async fn cancel_generation(request_id: String) -> Result<bool, AppError> {
+    let state = crate::server::state::app_state()?;
+    crate::server::generate::cancel(&state, &request_id)
+}
+
+/// `GET /api/list_engines`: the engines this server offers and what each supports.
+#[server(prefix = "/api", endpoint = "list_engines", input = GetUrl, output = Json)]
+pub async fn list_engines() -> Result<EngineCatalog, AppError> {
+    Ok(crate::server::state::app_state()?.providers.catalog())
+}

@@ -1,0 +1,207 @@
+//! Settings: `Leptos.toml` (or the copy built into the binary when the file is absent), then
+//! environment overrides. Read once at start; a bad value stops the server with a clear message
+//! instead of failing a request later.
+
+use serde::Deserialize;
+use std::time::Duration;
+
+use crate::server::flow::RetryPolicy;
+
+const BUILT_IN: &str = include_str!("../../Leptos.toml");
+const ENV_PREFIX: &str = "PROOFSHEET_";
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub site: SiteSettings,
+    pub openai: OpenAiSettings,
+    pub retry: RetrySettings,
+    pub limits: Limits,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteSettings {
+    pub addr: String,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenAiSettings {
+    pub base_url: String,
+    pub model: String,
+    pub image_model: String,
+    pub max_prompt_chars: usize,
+    /// Only ever from the environment; `skip` keeps it out of the file format.
+    #[serde(skip)]
+    pub api_key: Option<String>,
+}
+
+/// Hand-written so the key can never reach a log through `{:?}`.
+impl std::fmt::Debug for OpenAiSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenAiSettings")
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field("image_model", &self.image_model)
+            .field("api_key", &self.api_key.as_ref().map(|_| "[set]"))
+            .finish()
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetrySettings {
+    pub max_attempts: u32,
+    pub base_delay_ms: u64,
+    pub max_delay_ms: u64,
+    pub jitter: bool,
+    pub max_retry_after_ms: u64,
+    pub attempt_timeout_secs: u64,
+    pub deadline_secs: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    pub max_prompt_chars: usize,
+    pub max_request_bytes: usize,
+}
+
+impl RetrySettings {
+    pub fn policy(&self) -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: self.max_attempts,
+            base_delay: Duration::from_millis(self.base_delay_ms),
+            max_delay: Duration::from_millis(self.max_delay_ms),
+            jitter: self.jitter,
+            max_retry_after: Duration::from_millis(self.max_retry_after_ms),
+            attempt_timeout: Duration::from_secs(self.attempt_timeout_secs),
+            deadline: Duration::from_secs(self.deadline_secs),
+        }
+    }
+}
+
+impl Settings {
+    /// The file named by `PROOFSHEET_CONFIG`, else `./Leptos.toml`, else the built-in copy; then
+    /// the process environment.
+    pub fn load() -> Result<Settings, String> {
+        let path = std::env::var("PROOFSHEET_CONFIG").unwrap_or_else(|_| "Leptos.toml".into());
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(_) if std::env::var_os("PROOFSHEET_CONFIG").is_none() => BUILT_IN.to_string(),
+            Err(e) => return Err(format!("cannot read settings file {path}: {e}")),
+        };
+        Settings::from_parts(&text, std::env::vars())
+    }
+
+    pub fn from_parts(toml_text: &str, env: impl IntoIterator<Item = (String, String)>) -> Result<Settings, String> {
+        let mut table: toml::Table = toml_text.parse().map_err(|e| format!("Leptos.toml is not valid TOML: {e}"))?;
+        let mut api_key = None;
+        for (name, value) in env {
+            match name.as_str() {
+                "OPENAI_API_KEY" => api_key = Some(value),
+                "OPENAI_BASE_URL" => set(&mut table, "openai", "base_url", &value)?,
+                "OPENAI_MODEL" => set(&mut table, "openai", "model", &value)?,
+                "OPENAI_IMAGE_MODEL" => set(&mut table, "openai", "image_model", &value)?,
+                "LEPTOS_SITE_ADDR" => set(&mut table, "site", "addr", &value)?,
+                "PROOFSHEET_CONFIG" => {}
+                _ => {
+                    if let Some(rest) = name.strip_prefix(ENV_PREFIX) {
+                        let (section, key) = rest
+                            .split_once('_')
+                            .ok_or_else(|| format!("{name} does not name a setting (PROOFSHEET_<SECTION>_<KEY>)"))?;
+                        set(&mut table, &section.to_lowercase(), &key.to_lowercase(), &value)?;
+                    }
+                }
+            }
+        }
+        let mut settings: Settings =
+            toml::Value::Table(table).try_into().map_err(|e| format!("invalid setting: {e}"))?;
+        settings.openai.api_key = api_key;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.retry.max_attempts == 0 {
+            return Err("retry.max_attempts must be at least 1 (it counts the first try)".into());
+        }
+        if self.retry.attempt_timeout_secs == 0 || self.retry.deadline_secs == 0 {
+            return Err("retry timeouts must be positive".into());
+        }
+        if !self.openai.base_url.starts_with("http://") && !self.openai.base_url.starts_with("https://") {
+            return Err(format!("openai.base_url must start with http:// or https://, not {:?}", self.openai.base_url));
+        }
+        Ok(())
+    }
+}
+
+/// Overrides one existing key, keeping the type the file gave it.
+fn set(table: &mut toml::Table, section: &str, key: &str, raw: &str) -> Result<(), String> {
+    let name = format!("{section}.{key}");
+    let slot = table
+        .get_mut(section)
+        .and_then(|s| s.as_table_mut())
+        .and_then(|s| s.get_mut(key))
+        .ok_or_else(|| format!("unknown setting {name}"))?;
+    *slot = match slot {
+        toml::Value::Integer(_) => toml::Value::Integer(raw.trim().parse().map_err(|_| format!("{name} must be a whole number, not {raw:?}"))?),
+        toml::Value::Boolean(_) => toml::Value::Boolean(raw.trim().parse().map_err(|_| format!("{name} must be true or false, not {raw:?}"))?),
+        _ => toml::Value::String(raw.to_string()),
+    };
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn built_in_defaults_load() {
+        let s = Settings::from_parts(BUILT_IN, env(&[])).unwrap();
+        assert_eq!(s.openai.base_url, "https://api.openai.com/v1");
+        assert_eq!(s.retry.attempt_timeout_secs, 180);
+        assert!(s.openai.api_key.is_none());
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let s = Settings::from_parts(
+            BUILT_IN,
+            env(&[
+                ("OPENAI_API_KEY", "test-key"),
+                ("OPENAI_BASE_URL", "http://127.0.0.1:9/v1"),
+                ("PROOFSHEET_RETRY_MAX_ATTEMPTS", "5"),
+                ("PROOFSHEET_RETRY_JITTER", "false"),
+                ("LEPTOS_SITE_ADDR", "127.0.0.1:3999"),
+                ("UNRELATED", "x"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.openai.api_key.as_deref(), Some("test-key"));
+        assert_eq!((s.retry.max_attempts, s.retry.jitter), (5, false));
+        assert_eq!(s.openai.base_url, "http://127.0.0.1:9/v1");
+        assert_eq!(s.site.addr, "127.0.0.1:3999");
+    }
+
+    #[test]
+    fn bad_overrides_are_named() {
+        let err = Settings::from_parts(BUILT_IN, env(&[("PROOFSHEET_RETRY_MAX_ATTEMPTS", "many")])).unwrap_err();
+        assert!(err.contains("retry.max_attempts must be a whole number"), "{err}");
+        let err = Settings::from_parts(BUILT_IN, env(&[("PROOFSHEET_RETRY_TYPO", "1")])).unwrap_err();
+        assert!(err.contains("unknown setting retry.typo"), "{err}");
+        let err = Settings::from_parts(BUILT_IN, env(&[("PROOFSHEET_RETRY_MAX_ATTEMPTS", "0")])).unwrap_err();
+        assert!(err.contains("at least 1"), "{err}");
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_key() {
+        let s = Settings::from_parts(BUILT_IN, env(&[("OPENAI_API_KEY", "sk-very-secret")])).unwrap();
+        assert!(!format!("{s:?}").contains("very-secret"));
+    }
+}

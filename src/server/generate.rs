@@ -1,0 +1,82 @@
+//! What `generate_image` does on the server: check the request, run the generation flow, and
+//! turn its outcome into the picture or an error a person can act on.
+
+use crate::error::AppError;
+use crate::model::{validate_request, GenerateRequest, GeneratedImage};
+use crate::server::flow::FlowError;
+use crate::server::nodes::generate_image::GenerationState;
+use crate::server::state::AppState;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tracing::Instrument;
+
+pub async fn generate(state: &AppState, request: GenerateRequest) -> Result<GeneratedImage, AppError> {
+    check_request_id(&request.request_id)?;
+    let provider = state.providers.get(&request.engine).ok_or_else(|| unknown_engine(state, &request.engine))?;
+    validate_request(&request, provider.info())?;
+    let span = tracing::info_span!("generate", request_id = %request.request_id, engine = %request.engine);
+    run_cancellable(state, request).instrument(span).await
+}
+
+async fn run_cancellable(state: &AppState, request: GenerateRequest) -> Result<GeneratedImage, AppError> {
+    let registration = state.inflight.register(&request.request_id);
+    let mut store = GenerationState::new(request);
+    let outcome = tokio::select! {
+        outcome = state.generation.run(&mut store) => outcome,
+        () = registration.token.cancelled() => {
+            // Dropping the flow future here drops the provider's HTTP request with it.
+            tracing::info!("cancelled by the person");
+            return Err(AppError::Cancelled);
+        }
+    };
+    match outcome {
+        Ok(_) => store.image.inspect(|image| {
+            tracing::info!(
+                elapsed_ms = image.elapsed_ms,
+                provider_calls = image.provider_calls,
+                base64_bytes = image.b64.len(),
+                "generated"
+            );
+        }).ok_or_else(|| internal("the flow finished without an image")),
+        Err(FlowError::Node { error, attempts, node }) => {
+            tracing::warn!(node, calls = attempts.calls, elapsed_ms = attempts.elapsed.as_millis() as u64, %error, "generation failed");
+            Err(error.to_app_error(&attempts))
+        }
+        Err(FlowError::StepLimit { limit }) => Err(internal(&format!("step limit {limit} reached"))),
+    }
+}
+
+pub fn cancel(state: &AppState, request_id: &str) -> Result<bool, AppError> {
+    check_request_id(request_id)?;
+    let cancelled = state.inflight.cancel(request_id);
+    tracing::info!(request_id, cancelled, "cancel requested");
+    Ok(cancelled)
+}
+
+/// Request ids go into logs, so only short, plain ones are accepted.
+fn check_request_id(id: &str) -> Result<(), AppError> {
+    let plain = !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if plain {
+        Ok(())
+    } else {
+        Err(AppError::InvalidInput {
+            field: "request_id".into(),
+            message: "The request id must be 1–64 letters, digits, '-' or '_'.".into(),
+        })
+    }
+}
+
+fn unknown_engine(state: &AppState, engine: &str) -> AppError {
+    let known: Vec<String> = state.providers.catalog().engines.into_iter().map(|e| e.id).collect();
+    AppError::InvalidInput {
+        field: "engine".into(),
+        message: format!("This server has no engine \"{engine}\"; it offers {}.", known.join(", ")),
+    }
+}
+
+/// Logs the cause under a fresh reference and returns only the reference.
+fn internal(cause: &str) -> AppError {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let reference = format!("E{:04}", NEXT.fetch_add(1, Ordering::Relaxed));
+    tracing::error!(%reference, cause, "internal error");
+    AppError::Internal { reference }
+}

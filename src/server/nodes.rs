@@ -1,0 +1,3 @@
+//! The flows' nodes.
+
+pub mod generate_image;

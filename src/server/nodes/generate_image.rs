@@ -1,0 +1,95 @@
+//! `GenerateImage`, the node seed 001 describes: prep reads the request and picks the provider,
+//! exec makes one provider call (retried by the flow), post stamps provenance and writes the
+//! picture into the store.
+
+use crate::error::ProviderFailure;
+use crate::model::{GenerateRequest, GeneratedImage};
+use crate::server::flow::{Action, Attempts, Flow, FlowBuilder, Node, RetryPolicy};
+use crate::server::provenance::{stamp, Provenance};
+use crate::server::providers::{ImageProvider, ProviderError, ProviderImage, ProviderRegistry};
+use base64::Engine as _;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The shared store of the generation flow.
+pub struct GenerationState {
+    pub request: GenerateRequest,
+    pub image: Option<GeneratedImage>,
+}
+
+impl GenerationState {
+    pub fn new(request: GenerateRequest) -> Self {
+        GenerationState { request, image: None }
+    }
+}
+
+pub struct GenerateImage {
+    providers: Arc<ProviderRegistry>,
+    policy: RetryPolicy,
+}
+
+/// The one-node flow behind `generate_image`.
+pub fn generation_flow(providers: Arc<ProviderRegistry>, policy: RetryPolicy) -> Flow<GenerationState, ProviderError> {
+    let mut builder = FlowBuilder::default();
+    let generate = builder.node(GenerateImage { providers, policy });
+    builder.build(generate)
+}
+
+impl Node<GenerationState> for GenerateImage {
+    type Prep = (Arc<dyn ImageProvider>, GenerateRequest);
+    type Exec = ProviderImage;
+    type Error = ProviderError;
+
+    fn name(&self) -> &'static str {
+        "GenerateImage"
+    }
+
+    fn retry_policy(&self) -> RetryPolicy {
+        self.policy.clone()
+    }
+
+    async fn prep(&self, shared: &GenerationState) -> Result<Self::Prep, ProviderError> {
+        let engine = &shared.request.engine;
+        let provider = self.providers.get(engine).ok_or_else(|| ProviderError {
+            provider: engine.clone(),
+            ..ProviderError::new(ProviderFailure::NotConfigured, "choose another engine")
+        })?;
+        Ok((Arc::clone(provider), shared.request.clone()))
+    }
+
+    async fn exec(&self, (provider, request): &Self::Prep, attempt: u32) -> Result<ProviderImage, ProviderError> {
+        tracing::debug!(attempt, engine = %request.engine, "provider call");
+        provider.generate(request).await
+    }
+
+    async fn post(
+        &self,
+        shared: &mut GenerationState,
+        (provider, request): Self::Prep,
+        image: ProviderImage,
+        attempts: Attempts,
+    ) -> Result<Action, ProviderError> {
+        let elapsed_ms = attempts.elapsed.as_millis() as u64;
+        let created_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
+        let record = Provenance::new(&request, provider.as_ref(), &image, created_at, elapsed_ms, attempts.calls).to_record();
+        let bytes = stamp(&image.mime, image.bytes, &record);
+        let info = provider.info();
+        shared.image = Some(GeneratedImage {
+            b64: base64::engine::general_purpose::STANDARD.encode(&bytes).into(),
+            mime: image.mime,
+            engine: info.id.clone(),
+            provider: info.provider.clone(),
+            model: image.model,
+            size: image.size,
+            quality: image.quality,
+            revised_prompt: image.revised_prompt,
+            elapsed_ms,
+            provider_calls: attempts.calls,
+            response_id: image.response_id,
+            image_call_id: image.image_call_id,
+            seed: image.seed,
+            created_at,
+        });
+        Ok(Action::DEFAULT)
+    }
+}

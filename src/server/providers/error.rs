@@ -1,0 +1,152 @@
+use crate::error::{AppError, ProviderFailure};
+use crate::server::flow::{AttemptTimedOut, Attempts, Retryable};
+use std::time::Duration;
+
+/// A failed provider call, classified once by the client that saw it (providers.md §0.1), so
+/// retrying and the words people read stay consistent across providers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProviderError {
+    pub failure: ProviderFailure,
+    /// "OpenAI"; filled in by the client.
+    pub provider: String,
+    /// The environment variable holding this provider's key, for auth messages.
+    pub key_env: &'static str,
+    pub status: Option<u16>,
+    pub code: Option<String>,
+    /// The provider's own explanation, already stripped of anything secret.
+    pub detail: String,
+    pub retryable: bool,
+    pub retry_after: Option<Duration>,
+}
+
+impl ProviderError {
+    pub fn new(failure: ProviderFailure, detail: impl Into<String>) -> Self {
+        ProviderError {
+            failure,
+            provider: String::new(),
+            key_env: "",
+            status: None,
+            code: None,
+            detail: detail.into(),
+            retryable: matches!(
+                failure,
+                ProviderFailure::RateLimited
+                    | ProviderFailure::Timeout
+                    | ProviderFailure::Unavailable
+                    | ProviderFailure::Network
+            ),
+            retry_after: None,
+        }
+    }
+
+    /// Says what went wrong, with what was tried, in words a person can act on.
+    pub fn to_app_error(&self, attempts: &Attempts) -> AppError {
+        let provider = &self.provider;
+        let status = self.status.map(|s| format!(" ({s})")).unwrap_or_default();
+        let detail = &self.detail;
+        let tried = retry_summary(attempts);
+        let message = match self.failure {
+            ProviderFailure::NotConfigured => format!("{provider} is not configured on this server: {detail}"),
+            ProviderFailure::Auth => format!("{provider} rejected the API key{status}: check {}", self.key_env),
+            ProviderFailure::Forbidden => format!("{provider} refused access{status}: {detail}"),
+            ProviderFailure::ContentRejected => {
+                format!("The prompt was blocked by {provider}'s safety system{}. Rephrase it and try again.", categories(detail))
+            }
+            ProviderFailure::RateLimited => format!("{provider} is rate limiting; {tried}"),
+            ProviderFailure::QuotaExhausted => {
+                format!("{provider} says the account has no quota left{status}: check its plan and billing")
+            }
+            ProviderFailure::BadRequest => format!("{provider} rejected the request{status}: {detail}"),
+            ProviderFailure::NotFound => format!("{provider} does not know that model{status}: {detail}"),
+            ProviderFailure::Timeout => format!("{provider} did not answer in time; {tried}"),
+            ProviderFailure::Unavailable => format!("{provider} had a server error{status}; {tried}"),
+            ProviderFailure::Network => format!("Could not reach {provider} ({detail}); {tried}"),
+            ProviderFailure::BadResponse => format!("{provider} sent an answer without a usable image: {detail}"),
+        };
+        AppError::Provider { failure: self.failure, message, provider_calls: attempts.calls }
+    }
+}
+
+fn retry_summary(attempts: &Attempts) -> String {
+    match attempts.calls.saturating_sub(1) {
+        0 => "no retry was possible in the time allowed.".to_string(),
+        retries => {
+            let plural = if retries == 1 { "" } else { "s" };
+            format!("retried {retries} time{plural} over {} s", attempts.elapsed.as_secs_f64().round() as u64)
+        }
+    }
+}
+
+/// The moderation detail is a category list like "sexual, violence"; show it when present.
+fn categories(detail: &str) -> String {
+    if detail.is_empty() {
+        String::new()
+    } else {
+        format!(" ({detail})")
+    }
+}
+
+impl std::fmt::Display for ProviderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {:?}", self.provider, self.failure)?;
+        if let Some(status) = self.status {
+            write!(f, " status {status}")?;
+        }
+        if let Some(code) = &self.code {
+            write!(f, " code {code}")?;
+        }
+        write!(f, ": {}", self.detail)
+    }
+}
+
+impl std::error::Error for ProviderError {}
+
+impl Retryable for ProviderError {
+    fn is_retryable(&self) -> bool {
+        self.retryable
+    }
+    fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+}
+
+impl From<AttemptTimedOut> for ProviderError {
+    fn from(timeout: AttemptTimedOut) -> Self {
+        ProviderError::new(ProviderFailure::Timeout, format!("no answer after {} s", timeout.after.as_secs()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn openai(failure: ProviderFailure) -> ProviderError {
+        ProviderError {
+            provider: "OpenAI".into(),
+            key_env: "OPENAI_API_KEY",
+            status: Some(401),
+            ..ProviderError::new(failure, "")
+        }
+    }
+
+    #[test]
+    fn auth_message_names_the_key_variable() {
+        let err = openai(ProviderFailure::Auth).to_app_error(&Attempts { calls: 1, ..Default::default() });
+        assert_eq!(err.to_string(), "OpenAI rejected the API key (401): check OPENAI_API_KEY");
+    }
+
+    #[test]
+    fn rate_limit_message_counts_retries_and_time() {
+        let attempts = Attempts { calls: 4, waited: Duration::from_secs(40), elapsed: Duration::from_millis(41_300) };
+        let err = openai(ProviderFailure::RateLimited).to_app_error(&attempts);
+        assert_eq!(err.to_string(), "OpenAI is rate limiting; retried 3 times over 41 s");
+    }
+
+    #[test]
+    fn only_transient_failures_are_retryable_by_default() {
+        assert!(ProviderError::new(ProviderFailure::RateLimited, "").is_retryable());
+        for failure in [ProviderFailure::Auth, ProviderFailure::ContentRejected, ProviderFailure::QuotaExhausted, ProviderFailure::BadRequest] {
+            assert!(!ProviderError::new(failure, "").is_retryable(), "{failure:?}");
+        }
+    }
+}

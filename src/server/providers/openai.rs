@@ -1,0 +1,224 @@
+//! OpenAI's Responses API with the `image_generation` tool (providers.md §1): one POST per
+//! attempt, non-streaming, the image inline as base64. Refinements build on an earlier picture
+//! through `previous_response_id`, or the `image_generation_call` id when only that is known.
+
+mod wire;
+
+use super::{BoxFuture, ImageProvider, ProviderError, ProviderImage};
+use crate::error::ProviderFailure;
+use crate::model::{EngineInfo, GenerateRequest};
+use crate::server::config::Settings;
+use base64::Engine as _;
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+const PROVIDER: &str = "OpenAI";
+const KEY_ENV: &str = "OPENAI_API_KEY";
+
+pub struct OpenAiProvider {
+    http: reqwest::Client,
+    api_key: String,
+    endpoint: String,
+    mainline_model: String,
+    info: EngineInfo,
+}
+
+impl OpenAiProvider {
+    /// `None` when no key is configured: the provider is then simply not offered.
+    pub fn from_settings(settings: &Settings, http: reqwest::Client) -> Option<Self> {
+        let openai = &settings.openai;
+        let api_key = openai.api_key.clone().filter(|k| !k.trim().is_empty())?;
+        let info = EngineInfo {
+            id: "openai".into(),
+            label: format!("OpenAI · {}", openai.image_model),
+            provider: PROVIDER.into(),
+            model: openai.image_model.clone(),
+            offline: false,
+            sizes: ["auto", "1024x1024", "1024x1536", "1536x1024"].map(String::from).to_vec(),
+            default_size: "auto".into(),
+            qualities: ["auto", "low", "medium", "high"].map(String::from).to_vec(),
+            default_quality: Some("auto".into()),
+            max_prompt_chars: openai.max_prompt_chars,
+        };
+        Some(OpenAiProvider {
+            http,
+            api_key,
+            endpoint: format!("{}/responses", openai.base_url.trim_end_matches('/')),
+            mainline_model: openai.model.clone(),
+            info,
+        })
+    }
+
+    fn body(&self, request: &GenerateRequest) -> Value {
+        let mut tool = json!({
+            "type": "image_generation",
+            "model": self.info.model,
+            "size": request.size,
+            "output_format": "png",
+        });
+        if let Some(quality) = &request.quality {
+            tool["quality"] = json!(quality);
+        }
+        let mut body = json!({
+            "model": self.mainline_model,
+            "tools": [tool],
+            "tool_choice": {"type": "image_generation"},
+            "store": true,
+        });
+        let parent = request.parent.as_ref();
+        match (parent.and_then(|p| p.response_id.as_ref()), parent.and_then(|p| p.image_call_id.as_ref())) {
+            (Some(response_id), _) => {
+                body["previous_response_id"] = json!(response_id);
+                body["input"] = json!(refine_instruction(request));
+            }
+            (None, Some(call_id)) => {
+                body["input"] = json!([
+                    {"role": "user", "content": [{"type": "input_text", "text": refine_instruction(request)}]},
+                    {"type": "image_generation_call", "id": call_id},
+                ]);
+            }
+            (None, None) => body["input"] = json!(request.prompt),
+        }
+        body
+    }
+
+    async fn call(&self, request: &GenerateRequest) -> Result<ProviderImage, ProviderError> {
+        let response = self
+            .http
+            .post(&self.endpoint)
+            .bearer_auth(&self.api_key)
+            .json(&self.body(request))
+            .send()
+            .await
+            .map_err(|e| self.stamp(transport_error(&e)))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(|e| self.stamp(transport_error(&e)))?;
+        if !status.is_success() {
+            return Err(self.stamp(classify_status(status, &headers, &body, &self.api_key)));
+        }
+        let parsed = wire::parse_success(&body).map_err(|e| self.stamp(e))?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(parsed.image_b64.as_bytes())
+            .map_err(|e| self.stamp(ProviderError::new(ProviderFailure::BadResponse, format!("invalid base64 image: {e}"))))?;
+        Ok(ProviderImage {
+            mime: sniff_mime(&bytes).to_string(),
+            bytes,
+            model: self.info.model.clone(),
+            size: parsed.size.unwrap_or_else(|| request.size.clone()),
+            quality: parsed.quality.or_else(|| request.quality.clone()),
+            revised_prompt: parsed.revised_prompt,
+            response_id: Some(parsed.response_id),
+            image_call_id: Some(parsed.image_call_id),
+            seed: request.seed,
+        })
+    }
+
+    fn stamp(&self, mut error: ProviderError) -> ProviderError {
+        error.provider = PROVIDER.into();
+        error.key_env = KEY_ENV;
+        error.detail = redact(&error.detail, &self.api_key);
+        error
+    }
+}
+
+impl ImageProvider for OpenAiProvider {
+    fn info(&self) -> &EngineInfo {
+        &self.info
+    }
+
+    fn generate<'a>(&'a self, request: &'a GenerateRequest) -> BoxFuture<'a, Result<ProviderImage, ProviderError>> {
+        Box::pin(self.call(request))
+    }
+}
+
+/// The newest feedback is what the model must act on; the conversation holds the rest.
+fn refine_instruction(request: &GenerateRequest) -> String {
+    let feedback = request.refinements.last().map(String::as_str).unwrap_or_default();
+    format!("Edit the previous image: {feedback}")
+}
+
+fn transport_error(error: &reqwest::Error) -> ProviderError {
+    let failure = if error.is_timeout() { ProviderFailure::Timeout } else { ProviderFailure::Network };
+    // reqwest's Display can carry the URL but never headers, so the key cannot leak through it.
+    ProviderError::new(failure, error.to_string())
+}
+
+/// Maps an error answer to a failure, following providers.md §0.1 and §1.7.
+pub(crate) fn classify_status(status: StatusCode, headers: &HeaderMap, body: &[u8], api_key: &str) -> ProviderError {
+    let envelope = wire::parse_error(body);
+    let code = envelope.code.clone().unwrap_or_default();
+    let kind = envelope.kind.clone().unwrap_or_default();
+    let failure = match status.as_u16() {
+        401 => ProviderFailure::Auth,
+        403 => ProviderFailure::Forbidden,
+        404 => ProviderFailure::NotFound,
+        400 if code == "moderation_blocked" || kind == "image_generation_user_error" => ProviderFailure::ContentRejected,
+        408 => ProviderFailure::Timeout,
+        409 => ProviderFailure::Unavailable,
+        429 if code == "insufficient_quota" || kind == "insufficient_quota" => ProviderFailure::QuotaExhausted,
+        429 => ProviderFailure::RateLimited,
+        s if s >= 500 => ProviderFailure::Unavailable,
+        _ => ProviderFailure::BadRequest,
+    };
+    let detail = match failure {
+        // The 401 text echoes part of the key: never pass it on.
+        ProviderFailure::Auth => String::new(),
+        ProviderFailure::ContentRejected => envelope.moderation_categories.join(", "),
+        _ => envelope.message.unwrap_or_else(|| String::from_utf8_lossy(body).into_owned()),
+    };
+    let mut error = ProviderError::new(failure, redact(&detail, api_key));
+    error.status = Some(status.as_u16());
+    error.code = envelope.code;
+    // The server's explicit word on retrying wins over our table (providers.md §0.1).
+    match header(headers, "x-should-retry") {
+        Some("true") => error.retryable = true,
+        Some("false") => error.retryable = false,
+        _ => {}
+    }
+    error.retry_after = retry_after(headers);
+    error
+}
+
+fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// `retry-after-ms` first, then `retry-after` as seconds or an HTTP date.
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    if let Some(ms) = header(headers, "retry-after-ms").and_then(|v| v.trim().parse::<f64>().ok()) {
+        return (ms >= 0.0).then(|| Duration::from_secs_f64(ms / 1000.0));
+    }
+    let value = header(headers, "retry-after")?.trim();
+    if let Ok(seconds) = value.parse::<f64>() {
+        return (seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(when.duration_since(std::time::SystemTime::now()).unwrap_or_default())
+}
+
+/// Removes the key and anything shaped like one, and keeps provider text to a readable length.
+pub(crate) fn redact(text: &str, api_key: &str) -> String {
+    let text = if api_key.is_empty() { text.to_string() } else { text.replace(api_key, "[redacted]") };
+    let cleaned: Vec<&str> = text
+        .split(' ')
+        .map(|word| if word.starts_with("sk-") { "[redacted]" } else { word })
+        .collect();
+    let cleaned = cleaned.join(" ");
+    match cleaned.char_indices().nth(400) {
+        Some((cut, _)) => format!("{}…", &cleaned[..cut]),
+        None => cleaned,
+    }
+}
+
+fn sniff_mime(bytes: &[u8]) -> &'static str {
+    match bytes {
+        [0x89, b'P', b'N', b'G', ..] => "image/png",
+        [0xFF, 0xD8, ..] => "image/jpeg",
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => "image/webp",
+        _ => "application/octet-stream",
+    }
+}
+

@@ -1,0 +1,62 @@
+//! What every request can reach: settings, providers, the generation flow, and generations in
+//! progress. Built once at start; cheap to clone.
+
+use crate::error::AppError;
+use crate::server::config::Settings;
+use crate::server::flow::Flow;
+use crate::server::inflight::InFlight;
+use crate::server::nodes::generate_image::{generation_flow, GenerationState};
+use crate::server::providers::{ProviderError, ProviderRegistry};
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub settings: Arc<Settings>,
+    pub providers: Arc<ProviderRegistry>,
+    pub generation: Arc<Flow<GenerationState, ProviderError>>,
+    pub inflight: Arc<InFlight>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+impl AppState {
+    pub fn new(leptos_options: LeptosOptions, settings: Settings) -> Result<Self, String> {
+        // One client for every provider: one connection pool. No overall timeout here: the retry
+        // loop owns attempt timeouts, so they are configurable and testable in one place.
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(concat!("proofsheet/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let providers = ProviderRegistry::from_settings(&settings, http);
+        Ok(Self::with_providers(leptos_options, settings, providers))
+    }
+
+    pub fn with_providers(leptos_options: LeptosOptions, settings: Settings, providers: ProviderRegistry) -> Self {
+        let providers = Arc::new(providers);
+        let generation = Arc::new(generation_flow(Arc::clone(&providers), settings.retry.policy()));
+        AppState {
+            leptos_options,
+            settings: Arc::new(settings),
+            providers,
+            generation,
+            inflight: Arc::default(),
+        }
+    }
+}
+
+/// The state, from inside a server function.
+pub fn app_state() -> Result<AppState, AppError> {
+    leptos::prelude::use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from the server function context");
+        AppError::Internal { reference: "state".into() }
+    })
+}
