@@ -1,0 +1,23 @@
+use crate::fsm::Notice;
+use leptos::prelude::*;
+
+/// Errors are alerts (read out at once); information is a polite status. Both can be dismissed.
+#[component]
+pub fn NoticeBanner(notice: Signal<Option<Notice>>, on_dismiss: Callback<()>) -> impl IntoView {
+    move || {
+        notice.get().map(|notice| {
+            let (class, role, testid, text) = match notice {
+                Notice::Error(error) => ("notice notice-error", "alert", "error-message", error.to_string()),
+                Notice::Info(text) => ("notice notice-info", "status", "info-message", text),
+            };
+            view! {
+                <div class=class role=role data-testid=testid>
+                    <p>{text}</p>
+                    <button type="button" class="notice-dismiss" aria-label="Dismiss" on:click=move |_| on_dismiss.run(())>
+                        "×"
+                    </button>
+                </div>
+            }
+        })
+    }
+}

@@ -1,0 +1,171 @@
+//! The studio page: the only stateful component. It holds the stage, feeds events to
+//! `fsm::update`, carries out the commands that come back, and saves the session so a reload
+//! brings it back.
+
+use super::final_view::FinalView;
+use super::fresh::fresh;
+use super::generating::GeneratingView;
+use super::notice::NoticeBanner;
+use super::prompt_form::PromptForm;
+use super::review::ReviewView;
+use super::storage;
+use crate::api::{cancel_generation, generate_image, list_engines};
+use crate::error::AppError;
+use crate::fsm::{self, Command, Draft, Event, Notice, Stage, StageKind};
+use crate::model::{EngineCatalog, GenerateRequest, GeneratedImage};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// What the stage views are given.
+#[derive(Clone, Copy)]
+pub struct StudioContext {
+    pub stage: RwSignal<Stage>,
+    pub catalog: Signal<Option<EngineCatalog>>,
+    pub send: Callback<Event>,
+    /// False until the browser has taken over the page: buttons wait for it.
+    pub hydrated: Signal<bool>,
+}
+
+
+#[component]
+pub fn StudioPage() -> impl IntoView {
+    let stage = RwSignal::new(Stage::new(Draft::default()));
+    let hydrated = RwSignal::new(false);
+    let storage_note = RwSignal::new(None::<String>);
+    let engines = Resource::new(|| (), |_| list_engines());
+    let catalog = Signal::derive(move || engines.get().and_then(Result::ok));
+
+    let generate = Action::new_local(|request: &GenerateRequest| {
+        let request = request.clone();
+        async move { (request.request_id.clone(), generate_image(request).await) }
+    });
+    let in_flight = StoredValue::new(None::<ActionAbortHandle>);
+
+    let send = Callback::new(move |event: Event| {
+        let (next, command) = stage.with_untracked(|current| fsm::update(current, event));
+        stage.set(next);
+        match command {
+            Some(Command::Generate(request)) => in_flight.set_value(Some(generate.dispatch(request))),
+            Some(Command::Abort { request_id }) => {
+                // Dropping the fetch closes the connection; the explicit cancel also reaches a
+                // server that has not noticed yet (e.g. behind a proxy that keeps it open).
+                if let Some(handle) = in_flight.try_update_value(Option::take).flatten() {
+                    handle.abort();
+                }
+                spawn_local(async move {
+                    let _ = cancel_generation(request_id).await;
+                });
+            }
+            None => {}
+        }
+    });
+
+    Effect::new(move |_| {
+        if let Some((request_id, result)) = generate.value().get() {
+            send.run(Event::Finished { request_id, result });
+        }
+    });
+
+    // Runs once in the browser after hydration: bring the saved session back, then allow saving.
+    Effect::new(move |_| {
+        if let Some(saved) = storage::load() {
+            stage.set(saved.stage.after_reload());
+            storage_note.set(saved.missing_images.then(|| storage::MISSING_IMAGES_NOTE.to_string()));
+        }
+        hydrated.set(true);
+    });
+    Effect::new(move |_| {
+        if hydrated.get() {
+            let report = stage.with(storage::save);
+            if let Some(note) = report.note() {
+                storage_note.set(Some(note));
+            }
+        }
+    });
+
+    // A fresh draft takes the server's default engine and that engine's defaults.
+    Effect::new(move |_| {
+        let Some(catalog) = catalog.get() else { return };
+        let needs_engine =
+            stage.with(|s| matches!(s, Stage::InitialInput { draft, .. } if catalog.engine(&draft.engine).is_none()));
+        if let (true, Some(engine)) = (needs_engine, catalog.engine(&catalog.default_engine)) {
+            send.run(Event::EditOptions {
+                engine: engine.id.clone(),
+                size: engine.default_size.clone(),
+                quality: engine.default_quality.clone(),
+            });
+        }
+    });
+
+    let kind = Memo::new(move |_| stage.with(Stage::kind));
+    let notice = Signal::derive(move || stage.with(|s| s.notice().cloned()));
+    let context = StudioContext { stage, catalog, send, hydrated: hydrated.into() };
+    let engine_label = move || {
+        let engine_id = stage.with(|s| match s {
+            Stage::InitialInput { draft, .. } => draft.engine.clone(),
+            other => other.session().map(|s| s.draft.engine.clone()).unwrap_or_default(),
+        });
+        catalog.get().and_then(|c| c.engine(&engine_id).map(|e| e.label.clone())).unwrap_or_default()
+    };
+
+    view! {
+        <main
+            class="studio"
+            data-testid="studio"
+            data-stage=move || kind.get().as_str()
+            data-hydrated=move || hydrated.get().to_string()
+        >
+            <header class="topbar">
+                <h1 class="brand">"Proofsheet"</h1>
+                <p class="engine">
+                    <span class="engine-caption">"Engine "</span>
+                    <span class="engine-name" data-testid="engine-name">{engine_label}</span>
+                </p>
+            </header>
+            <p class="sr-only" role="status" aria-live="polite" data-testid="announcer">
+                {move || announcement(&stage.read())}
+            </p>
+            <NoticeBanner notice on_dismiss=Callback::new(move |()| send.run(Event::DismissNotice))/>
+            {move || storage_note.get().map(|note| view! {
+                <p class="notice notice-info" role="status" data-testid="storage-note">{note}</p>
+            })}
+            <Suspense fallback=|| view! { <p class="loading">"Loading engines…"</p> }>
+                {move || engines.get().map(|loaded| match loaded {
+                    Err(error) => view! {
+                        <p class="notice notice-error" role="alert" data-testid="error-message">
+                            {format!("Could not load the engine list: {error}")}
+                        </p>
+                    }.into_any(),
+                    Ok(_) => stage_view(kind.get(), context),
+                })}
+            </Suspense>
+        </main>
+    }
+}
+
+fn stage_view(kind: StageKind, context: StudioContext) -> AnyView {
+    match kind {
+        StageKind::InitialInput => view! { <PromptForm context/> }.into_any(),
+        StageKind::Generating => view! { <GeneratingView context/> }.into_any(),
+        StageKind::UserFeedback => view! { <ReviewView context/> }.into_any(),
+        StageKind::Final => view! { <FinalView context/> }.into_any(),
+    }
+}
+
+/// What a screen reader hears when the stage changes.
+fn announcement(stage: &Stage) -> String {
+    match stage {
+        Stage::InitialInput { notice: Some(Notice::Error(_)), .. } => "Generation failed.".into(),
+        Stage::InitialInput { .. } => "Ready for a prompt.".into(),
+        Stage::Generating { session, .. } => format!("Generating attempt {}…", session.attempts.len() + 1),
+        Stage::UserFeedback { shown, session, .. } => {
+            format!("Attempt {} of {} ready for review.", shown + 1, session.attempts.len())
+        }
+        Stage::Final { approved, .. } => format!("Attempt {} approved.", approved + 1),
+    }
+}
+
+/// Shared by the views that start a generation.
+pub fn send_with_fresh(send: Callback<Event>, make: fn(fsm::Fresh) -> Event) {
+    send.run(make(fresh()));
+}
