@@ -1,0 +1,90 @@
+import { defineConfig, devices } from "@playwright/test";
+
+// Two app servers run side by side: one with no API key (the offline engine only) and one
+// configured for OpenAI but pointed at the mock server, so every test sees a fixed setup.
+// Ports are overridable so a developer's running app does not collide with the suite.
+export const OFFLINE_PORT = Number(process.env.E2E_OFFLINE_PORT ?? 3100);
+export const OPENAI_PORT = Number(process.env.E2E_OPENAI_PORT ?? 3101);
+export const MOCK_PORT = Number(process.env.E2E_MOCK_PORT ?? 4110);
+const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const root = "..";
+
+const appEnv = (port: number, extra: Record<string, string>) => ({
+  LEPTOS_SITE_ROOT: "target/site",
+  LEPTOS_SITE_PKG_DIR: "pkg",
+  LEPTOS_OUTPUT_NAME: "proofsheet",
+  LEPTOS_ENV: "PROD",
+  LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+  RUST_LOG: "proofsheet=info,warn",
+  ...extra,
+});
+
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  fullyParallel: false,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  workers: 1,
+  reporter: [["list"]],
+  use: { actionTimeout: 15_000, trace: "off" },
+  projects: [
+    {
+      name: "offline",
+      testMatch: /offline\..*spec\.ts/,
+      use: { ...devices["Desktop Chrome"], baseURL: `http://127.0.0.1:${OFFLINE_PORT}`, launchOptions: launch() },
+    },
+    {
+      name: "openai-mock",
+      testMatch: /openai\..*spec\.ts/,
+      use: { ...devices["Desktop Chrome"], baseURL: `http://127.0.0.1:${OPENAI_PORT}`, launchOptions: launch() },
+    },
+  ],
+  webServer: [
+    {
+      command: `./target/release/mock-openai --addr 127.0.0.1:${MOCK_PORT} --api-key sk-e2e-test-key-0000000000001234`,
+      cwd: root,
+      url: `http://127.0.0.1:${MOCK_PORT}/__mock/calls`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+    {
+      command: "./target/release/proofsheet",
+      cwd: root,
+      url: `http://127.0.0.1:${OFFLINE_PORT}/`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      env: appEnv(OFFLINE_PORT, {}),
+    },
+    {
+      command: "./target/release/proofsheet",
+      cwd: root,
+      url: `http://127.0.0.1:${OPENAI_PORT}/`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      env: appEnv(OPENAI_PORT, {
+        OPENAI_API_KEY: "sk-e2e-test-key-0000000000001234",
+        OPENAI_BASE_URL: `http://127.0.0.1:${MOCK_PORT}/v1`,
+        // Short, fixed backoff so retry tests take well under a second.
+        PROOFSHEET_RETRY_BASE_DELAY_MS: "100",
+        PROOFSHEET_RETRY_JITTER: "false",
+      }),
+    },
+  ],
+});
+
+function launch() {
+  return {
+    executablePath,
+    // Playwright adds --headless and --no-sandbox itself; these keep chromium off the network.
+    args: [
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  };
+}

@@ -1,0 +1,119 @@
+import { readFile } from "node:fs/promises";
+import { test, expect, pngTextChunks } from "./studio";
+
+test.describe("offline engine (no API key)", () => {
+  test("the whole loop: generate, regenerate, refine, compare, approve, download, start over", async ({ studio, page }) => {
+    await studio.open();
+    await expect(studio.el("engine-name")).toHaveText(/Offline engine/);
+    await expect(studio.el("generate-button")).toBeDisabled();
+
+    await studio.generateAndReview("a red barn under a teal sky");
+    const first = await studio.el("result-image").getAttribute("src");
+    expect(first).toMatch(/^data:image\/png;base64,iVBORw0KGgo/);
+    await expect(studio.el("detail-provider")).toHaveText("Offline engine");
+
+    await studio.el("regenerate-button").click();
+    await expect(studio.el("attempt-item")).toHaveCount(2);
+    const second = await studio.el("result-image").getAttribute("src");
+    expect(second, "a regenerate is a new picture").not.toEqual(first);
+
+    await studio.el("refine-input").fill("warmer light, no text");
+    await studio.el("refine-button").click();
+    await expect(studio.el("attempt-item")).toHaveCount(3);
+    await expect(studio.el("refine-input")).toHaveValue("");
+    await expect(page.getByText("refined: “warmer light, no text”")).toBeVisible();
+
+    await studio.el("compare-select").selectOption({ label: "Attempt 1" });
+    await expect(studio.el("compare-image")).toHaveAttribute("src", first!);
+    await expect(studio.el("result-image")).toBeVisible();
+
+    await studio.el("attempt-item").nth(1).click();
+    await expect(studio.el("result-image")).toHaveAttribute("src", second!);
+    await studio.el("attempt-item").nth(2).click();
+
+    await studio.el("approve-button").click();
+    await studio.expectStage("final");
+    await expect(studio.el("final-image")).toBeVisible();
+
+    const [download] = await Promise.all([page.waitForEvent("download"), studio.el("download-link").click()]);
+    expect(download.suggestedFilename()).toBe("proofsheet-a-red-barn-under-a-teal-3.png");
+    const png = await readFile((await download.path())!);
+    expect(png.subarray(1, 4).toString()).toBe("PNG");
+    const provenance = JSON.parse(pngTextChunks(png)["proofsheet:provenance"]);
+    expect(provenance).toMatchObject({
+      prompt: "a red barn under a teal sky",
+      refinements: ["warmer light, no text"],
+      engine: "offline",
+      provider: "Offline engine",
+      size: "1024x1024",
+    });
+    expect(provenance.app).toMatch(/^Proofsheet \d+\.\d+\.\d+$/);
+
+    await studio.el("start-over-button").click();
+    await studio.expectStage("initial_input");
+    await expect(studio.el("prompt-input")).toHaveValue("");
+    await expect(studio.el("prompt-input")).toBeFocused();
+  });
+
+  test("Ctrl+Enter generates from the prompt box", async ({ studio }) => {
+    await studio.open();
+    await studio.el("prompt-input").fill("icy blue mountains at night");
+    await studio.el("prompt-input").press("Control+Enter");
+    await studio.expectStage("user_feedback");
+    await expect(studio.el("approve-button")).toBeFocused();
+  });
+
+  test("a prompt over the limit is refused with a message that says so", async ({ studio }) => {
+    await studio.open();
+    await studio.el("prompt-input").fill("x".repeat(32_001));
+    await expect(studio.el("error-message")).toHaveText(
+      "The prompt is 32001 characters long; Offline engine accepts at most 32000.",
+    );
+    await expect(studio.el("generate-button")).toBeDisabled();
+    await studio.el("prompt-input").press("End");
+    await studio.el("prompt-input").press("Backspace");
+    await expect(studio.el("error-message")).toHaveCount(0);
+    await expect(studio.el("generate-button")).toBeEnabled();
+  });
+
+  test("a refresh brings back the stage, the prompt, the attempts and the approved image", async ({ studio, page }) => {
+    await studio.open();
+    await studio.el("prompt-input").fill("a golden field");
+    await page.reload();
+    await studio.waitReady();
+    await expect(studio.el("prompt-input"), "a typed prompt survives").toHaveValue("a golden field");
+
+    await studio.el("generate-button").click();
+    await studio.expectStage("user_feedback");
+    await studio.el("regenerate-button").click();
+    await expect(studio.el("attempt-item")).toHaveCount(2);
+    await page.reload();
+    await studio.waitReady();
+    await studio.expectStage("user_feedback");
+    await expect(studio.el("attempt-item")).toHaveCount(2);
+
+    await studio.el("attempt-item").first().click();
+    const approved = await studio.el("result-image").getAttribute("src");
+    await studio.el("approve-button").click();
+    await page.reload();
+    await studio.waitReady();
+    await studio.expectStage("final");
+    await expect(studio.el("final-image")).toHaveAttribute("src", approved!);
+  });
+
+  test("works on a phone-width screen without sideways scrolling", async ({ studio, page }) => {
+    await page.setViewportSize({ width: 360, height: 740 });
+    await studio.open();
+    await studio.generateAndReview("a purple kite over green hills");
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await expect(studio.el("approve-button")).toBeInViewport({ ratio: 0.1 });
+  });
+
+  test("status changes are announced to screen readers", async ({ studio }) => {
+    await studio.open();
+    await expect(studio.el("announcer")).toHaveAttribute("aria-live", "polite");
+    await studio.generateAndReview("a lighthouse");
+    await expect(studio.el("announcer")).toHaveText("Attempt 1 of 1 ready for review.");
+  });
+});

@@ -1,0 +1,101 @@
+import { expect, test as base, type Page, type APIRequestContext } from "@playwright/test";
+
+/** The studio page, driven through its stable data-testid hooks. */
+export class Studio {
+  constructor(readonly page: Page) {}
+
+  el(testid: string) {
+    return this.page.getByTestId(testid);
+  }
+
+  async open() {
+    await this.page.goto("/");
+    await this.waitReady();
+  }
+
+  /** The page is usable once the browser has hydrated it. */
+  async waitReady() {
+    await expect(this.el("studio")).toHaveAttribute("data-hydrated", "true");
+  }
+
+  async expectStage(stage: "initial_input" | "generating" | "user_feedback" | "final") {
+    await expect(this.el("studio")).toHaveAttribute("data-stage", stage);
+  }
+
+  async generate(prompt: string) {
+    await this.el("prompt-input").fill(prompt);
+    await this.el("generate-button").click();
+  }
+
+  async generateAndReview(prompt: string) {
+    await this.generate(prompt);
+    await this.expectStage("user_feedback");
+    await expect(this.el("result-image")).toBeVisible();
+  }
+
+  async attemptCount() {
+    return this.el("attempt-item").count();
+  }
+}
+
+/** The mock OpenAI server's control API (not part of OpenAI's). */
+export class MockOpenAi {
+  constructor(readonly request: APIRequestContext, readonly base: string) {}
+
+  async reset() {
+    expect((await this.request.post(`${this.base}/__mock/reset`)).status()).toBe(204);
+  }
+
+  async script(steps: object[]) {
+    expect((await this.request.post(`${this.base}/__mock/script`, { data: { steps } })).status()).toBe(204);
+  }
+
+  async calls(): Promise<{ count: number; completed: number; cancelled: number; requests: { body: any }[] }> {
+    return (await this.request.get(`${this.base}/__mock/calls`)).json();
+  }
+}
+
+/** Every test gets a fresh page, a mock with an empty script, and a check that nothing threw. */
+export const test = base.extend<{ studio: Studio; mock: MockOpenAi }>({
+  studio: async ({ page }, use) => {
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    const studio = new Studio(page);
+    await use(studio);
+    expect(errors, "no uncaught errors in the page").toEqual([]);
+  },
+  mock: async ({ request }, use) => {
+    const port = Number(process.env.E2E_MOCK_PORT ?? 4110);
+    const mock = new MockOpenAi(request, `http://127.0.0.1:${port}`);
+    await mock.reset();
+    await use(mock);
+  },
+});
+
+export { expect };
+
+/** Reads the text chunks of a PNG file (tEXt and uncompressed iTXt). */
+export function pngTextChunks(png: Buffer): Record<string, string> {
+  const chunks: Record<string, string> = {};
+  let offset = 8;
+  while (offset + 8 <= png.length) {
+    const length = png.readUInt32BE(offset);
+    const type = png.toString("latin1", offset + 4, offset + 8);
+    const data = png.subarray(offset + 8, offset + 8 + length);
+    if (type === "tEXt" || type === "iTXt") {
+      const nul = data.indexOf(0);
+      const keyword = data.toString("latin1", 0, nul);
+      if (type === "tEXt") {
+        chunks[keyword] = data.toString("latin1", nul + 1);
+      } else {
+        // keyword NUL, compression flag, method, language NUL, translated keyword NUL, text
+        let rest = nul + 3;
+        rest = data.indexOf(0, rest) + 1;
+        rest = data.indexOf(0, rest) + 1;
+        chunks[keyword] = data.toString("utf8", rest);
+      }
+    }
+    offset += 12 + length;
+  }
+  return chunks;
+}
