@@ -180,10 +180,12 @@ fn cancel_from_first_generation_returns_to_the_draft() {
 
 #[test]
 fn any_attempt_can_be_opened_compared_and_approved() {
-    let (stage, _) = run(reviewing(), vec![Event::Compare(Some(1)), Event::Show(0)]);
-    assert!(matches!(stage, Stage::UserFeedback { shown: 0, compare: Some(1), .. }));
-    let (stage, _) = update(&stage, Event::Approve);
-    assert!(matches!(stage, Stage::Final { approved: 0, .. }));
+    let (comparing, _) = update(&reviewing(), Event::Compare(Some(0)));
+    assert!(matches!(comparing, Stage::UserFeedback { shown: 1, compare: Some(0), .. }));
+    let (opened, _) = update(&comparing, Event::Show(0));
+    assert!(matches!(opened, Stage::UserFeedback { shown: 0, compare: None, .. }), "no comparing with itself");
+    let (approved, _) = update(&opened, Event::Approve);
+    assert!(matches!(approved, Stage::Final { approved: 0, .. }));
 }
 
 #[test]

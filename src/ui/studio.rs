@@ -10,9 +10,8 @@ use super::prompt_form::PromptForm;
 use super::review::ReviewView;
 use super::storage;
 use crate::api::{cancel_generation, generate_image, list_engines};
-use crate::error::AppError;
 use crate::fsm::{self, Command, Draft, Event, Notice, Stage, StageKind};
-use crate::model::{EngineCatalog, GenerateRequest, GeneratedImage};
+use crate::model::{EngineCatalog, GenerateRequest};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 

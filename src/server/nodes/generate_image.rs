@@ -93,3 +93,6 @@ impl Node<GenerationState> for GenerateImage {
         Ok(Action::DEFAULT)
     }
 }
+
+#[cfg(test)]
+mod tests;
