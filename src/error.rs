@@ -36,7 +36,9 @@ pub enum AppError {
     },
     #[error("The generation was cancelled.")]
     Cancelled,
-    #[error("Something went wrong on the server (reference {reference}); the details are in its log.")]
+    #[error(
+        "Something went wrong on the server (reference {reference}); the details are in its log."
+    )]
     Internal { reference: String },
     #[error("{}", transport_message(.0))]
     Transport(ServerFnErrorErr),
@@ -70,7 +72,9 @@ mod tests {
     #[test]
     fn transport_errors_read_as_connection_problems() {
         let err = AppError::Transport(ServerFnErrorErr::Request("Failed to fetch".into()));
-        assert!(err.to_string().starts_with("Could not reach the Proofsheet server"));
+        assert!(err
+            .to_string()
+            .starts_with("Could not reach the Proofsheet server"));
     }
 
     #[test]

@@ -103,6 +103,8 @@ pub struct Fresh {
     pub seed: u64,
 }
 
+// Events live for one `update` call, one at a time: boxing the large result would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
     EditPrompt(String),
@@ -135,7 +137,10 @@ pub enum Command {
 
 impl Stage {
     pub fn new(draft: Draft) -> Self {
-        Stage::InitialInput { draft, notice: None }
+        Stage::InitialInput {
+            draft,
+            notice: None,
+        }
     }
 
     pub fn kind(&self) -> StageKind {
@@ -158,7 +163,9 @@ impl Stage {
 
     pub fn notice(&self) -> Option<&Notice> {
         match self {
-            Stage::InitialInput { notice, .. } | Stage::UserFeedback { notice, .. } => notice.as_ref(),
+            Stage::InitialInput { notice, .. } | Stage::UserFeedback { notice, .. } => {
+                notice.as_ref()
+            }
             _ => None,
         }
     }
@@ -167,10 +174,15 @@ impl Stage {
     /// `Generating` stage goes back to where it came from, with a word about why.
     pub fn after_reload(self) -> Stage {
         match self {
-            Stage::Generating { session, origin, .. } => return_to(
+            Stage::Generating {
+                session, origin, ..
+            } => return_to(
                 session,
                 origin,
-                Notice::Info("The page was reloaded during a generation, so that generation was abandoned.".into()),
+                Notice::Info(
+                    "The page was reloaded during a generation, so that generation was abandoned."
+                        .into(),
+                ),
             ),
             other => other,
         }
@@ -185,7 +197,14 @@ pub fn update(stage: &Stage, event: Event) -> (Stage, Option<Command>) {
             draft.prompt = prompt;
             (Stage::InitialInput { draft, notice }, None)
         }
-        (Stage::InitialInput { mut draft, notice }, Event::EditOptions { engine, size, quality }) => {
+        (
+            Stage::InitialInput { mut draft, notice },
+            Event::EditOptions {
+                engine,
+                size,
+                quality,
+            },
+        ) => {
             draft.engine = engine;
             draft.size = size;
             draft.quality = quality;
@@ -197,69 +216,228 @@ pub fn update(stage: &Stage, event: Event) -> (Stage, Option<Command>) {
                     field: "prompt".into(),
                     message: "The prompt is empty: describe the picture you want.".into(),
                 });
-                return (Stage::InitialInput { draft, notice: Some(notice) }, None);
+                return (
+                    Stage::InitialInput {
+                        draft,
+                        notice: Some(notice),
+                    },
+                    None,
+                );
             }
             let request = first_request(&draft, fresh);
-            let session = Session { draft, attempts: Vec::new() };
+            let session = Session {
+                draft,
+                attempts: Vec::new(),
+            };
             start(session, request, Origin::Input)
         }
-        (Stage::UserFeedback { session, shown, compare, feedback, .. }, Event::Regenerate(fresh)) => {
+        (
+            Stage::UserFeedback {
+                session,
+                shown,
+                compare,
+                feedback,
+                ..
+            },
+            Event::Regenerate(fresh),
+        ) => {
             let request = first_request(&session.draft, fresh);
-            start(session, request, Origin::Review { shown, compare, feedback })
+            start(
+                session,
+                request,
+                Origin::Review {
+                    shown,
+                    compare,
+                    feedback,
+                },
+            )
         }
-        (Stage::UserFeedback { session, shown, compare, feedback, notice }, Event::Refine(fresh)) => {
+        (
+            Stage::UserFeedback {
+                session,
+                shown,
+                compare,
+                feedback,
+                notice,
+            },
+            Event::Refine(fresh),
+        ) => {
             if feedback.trim().is_empty() {
-                return (Stage::UserFeedback { session, shown, compare, feedback, notice }, None);
+                return (
+                    Stage::UserFeedback {
+                        session,
+                        shown,
+                        compare,
+                        feedback,
+                        notice,
+                    },
+                    None,
+                );
             }
             let request = refinement(&session.attempts[shown], &feedback, fresh);
-            start(session, request, Origin::Review { shown, compare, feedback })
+            start(
+                session,
+                request,
+                Origin::Review {
+                    shown,
+                    compare,
+                    feedback,
+                },
+            )
         }
-        (Stage::UserFeedback { session, shown, compare, notice, .. }, Event::EditFeedback(feedback)) => {
-            (Stage::UserFeedback { session, shown, compare, feedback, notice }, None)
-        }
-        (Stage::Generating { session, request, origin }, Event::Finished { request_id, result }) => {
+        (
+            Stage::UserFeedback {
+                session,
+                shown,
+                compare,
+                notice,
+                ..
+            },
+            Event::EditFeedback(feedback),
+        ) => (
+            Stage::UserFeedback {
+                session,
+                shown,
+                compare,
+                feedback,
+                notice,
+            },
+            None,
+        ),
+        (
+            Stage::Generating {
+                session,
+                request,
+                origin,
+            },
+            Event::Finished { request_id, result },
+        ) => {
             if request_id != request.request_id {
-                let stale = Stage::Generating { session, request, origin };
+                let stale = Stage::Generating {
+                    session,
+                    request,
+                    origin,
+                };
                 return (stale, None);
             }
             (finish(session, request, origin, result), None)
         }
-        (Stage::Generating { session, request, origin }, Event::Cancel) => {
-            let back = return_to(session, origin, Notice::Info("Generation cancelled.".into()));
-            (back, Some(Command::Abort { request_id: request.request_id }))
+        (
+            Stage::Generating {
+                session,
+                request,
+                origin,
+            },
+            Event::Cancel,
+        ) => {
+            let back = return_to(
+                session,
+                origin,
+                Notice::Info("Generation cancelled.".into()),
+            );
+            (
+                back,
+                Some(Command::Abort {
+                    request_id: request.request_id,
+                }),
+            )
         }
-        (Stage::UserFeedback { session, compare, feedback, notice, .. }, Event::Show(index))
-            if index < session.attempts.len() =>
-        {
+        (
+            Stage::UserFeedback {
+                session,
+                compare,
+                feedback,
+                notice,
+                ..
+            },
+            Event::Show(index),
+        ) if index < session.attempts.len() => {
             let compare = compare.filter(|&c| c != index);
-            (Stage::UserFeedback { session, shown: index, compare, feedback, notice }, None)
+            (
+                Stage::UserFeedback {
+                    session,
+                    shown: index,
+                    compare,
+                    feedback,
+                    notice,
+                },
+                None,
+            )
         }
-        (Stage::UserFeedback { session, shown, feedback, notice, .. }, Event::Compare(compare))
-            if compare.is_none_or(|c| c < session.attempts.len() && c != shown) =>
-        {
-            (Stage::UserFeedback { session, shown, compare, feedback, notice }, None)
-        }
-        (Stage::UserFeedback { session, shown, .. }, Event::Approve) => {
-            (Stage::Final { session, approved: shown }, None)
-        }
+        (
+            Stage::UserFeedback {
+                session,
+                shown,
+                feedback,
+                notice,
+                ..
+            },
+            Event::Compare(compare),
+        ) if compare.is_none_or(|c| c < session.attempts.len() && c != shown) => (
+            Stage::UserFeedback {
+                session,
+                shown,
+                compare,
+                feedback,
+                notice,
+            },
+            None,
+        ),
+        (Stage::UserFeedback { session, shown, .. }, Event::Approve) => (
+            Stage::Final {
+                session,
+                approved: shown,
+            },
+            None,
+        ),
         (Stage::Final { session, .. }, Event::StartOver) => {
             // Keep the engine and size the person chose; the prompt starts empty.
-            let draft = Draft { prompt: String::new(), ..session.draft };
+            let draft = Draft {
+                prompt: String::new(),
+                ..session.draft
+            };
             (Stage::new(draft), None)
         }
-        (Stage::InitialInput { draft, .. }, Event::DismissNotice) => {
-            (Stage::InitialInput { draft, notice: None }, None)
-        }
-        (Stage::UserFeedback { session, shown, compare, feedback, .. }, Event::DismissNotice) => {
-            (Stage::UserFeedback { session, shown, compare, feedback, notice: None }, None)
-        }
+        (Stage::InitialInput { draft, .. }, Event::DismissNotice) => (
+            Stage::InitialInput {
+                draft,
+                notice: None,
+            },
+            None,
+        ),
+        (
+            Stage::UserFeedback {
+                session,
+                shown,
+                compare,
+                feedback,
+                ..
+            },
+            Event::DismissNotice,
+        ) => (
+            Stage::UserFeedback {
+                session,
+                shown,
+                compare,
+                feedback,
+                notice: None,
+            },
+            None,
+        ),
         (unchanged, _) => (unchanged, None),
     }
 }
 
 fn start(session: Session, request: GenerateRequest, origin: Origin) -> (Stage, Option<Command>) {
     let command = Command::Generate(request.clone());
-    (Stage::Generating { session, request, origin }, Some(command))
+    (
+        Stage::Generating {
+            session,
+            request,
+            origin,
+        },
+        Some(command),
+    )
 }
 
 fn first_request(draft: &Draft, fresh: Fresh) -> GenerateRequest {
@@ -303,13 +481,26 @@ fn finish(
             let was_refinement = request.parent.is_some();
             let (compare, feedback) = match origin {
                 Origin::Input => (None, String::new()),
-                Origin::Review { compare, feedback, .. } => {
-                    (compare, if was_refinement { String::new() } else { feedback })
-                }
+                Origin::Review {
+                    compare, feedback, ..
+                } => (
+                    compare,
+                    if was_refinement {
+                        String::new()
+                    } else {
+                        feedback
+                    },
+                ),
             };
             session.attempts.push(Attempt { request, image });
             let shown = session.attempts.len() - 1;
-            Stage::UserFeedback { session, shown, compare, feedback, notice: None }
+            Stage::UserFeedback {
+                session,
+                shown,
+                compare,
+                feedback,
+                notice: None,
+            }
         }
         Err(error) => return_to(session, origin, Notice::Error(error)),
     }
@@ -317,10 +508,21 @@ fn finish(
 
 fn return_to(session: Session, origin: Origin, notice: Notice) -> Stage {
     match origin {
-        Origin::Input => Stage::InitialInput { draft: session.draft, notice: Some(notice) },
-        Origin::Review { shown, compare, feedback } => {
-            Stage::UserFeedback { session, shown, compare, feedback, notice: Some(notice) }
-        }
+        Origin::Input => Stage::InitialInput {
+            draft: session.draft,
+            notice: Some(notice),
+        },
+        Origin::Review {
+            shown,
+            compare,
+            feedback,
+        } => Stage::UserFeedback {
+            session,
+            shown,
+            compare,
+            feedback,
+            notice: Some(notice),
+        },
     }
 }
 

@@ -37,6 +37,13 @@ impl EngineCatalog {
     pub fn engine(&self, id: &str) -> Option<&EngineInfo> {
         self.engines.iter().find(|e| e.id == id)
     }
+
+    /// The named engine, or the default one when the name is empty or no longer offered (a
+    /// fresh draft, or a session saved while the server had other engines).
+    pub fn engine_or_default(&self, id: &str) -> Option<&EngineInfo> {
+        self.engine(id)
+            .or_else(|| self.engine(&self.default_engine))
+    }
 }
 
 /// One call of `generate_image`. The request id is made by the browser so that it can cancel the
@@ -98,7 +105,12 @@ impl GeneratedImage {
 
 /// Checks a prompt or feedback text against an engine's limit. Shared so the browser refuses
 /// what the server would refuse, with the same words.
-pub fn validate_text(field: &str, text: &str, max_chars: usize, provider: &str) -> Result<(), AppError> {
+pub fn validate_text(
+    field: &str,
+    text: &str,
+    max_chars: usize,
+    provider: &str,
+) -> Result<(), AppError> {
     let length = text.chars().count();
     if text.trim().is_empty() {
         return Err(AppError::InvalidInput {
@@ -119,9 +131,19 @@ pub fn validate_text(field: &str, text: &str, max_chars: usize, provider: &str) 
 
 /// Validates a whole request against the engine it names.
 pub fn validate_request(request: &GenerateRequest, engine: &EngineInfo) -> Result<(), AppError> {
-    validate_text("prompt", &request.prompt, engine.max_prompt_chars, &engine.provider)?;
+    validate_text(
+        "prompt",
+        &request.prompt,
+        engine.max_prompt_chars,
+        &engine.provider,
+    )?;
     for feedback in &request.refinements {
-        validate_text("feedback", feedback, engine.max_prompt_chars, &engine.provider)?;
+        validate_text(
+            "feedback",
+            feedback,
+            engine.max_prompt_chars,
+            &engine.provider,
+        )?;
     }
     if !engine.sizes.contains(&request.size) {
         return Err(AppError::InvalidInput {
@@ -184,7 +206,10 @@ mod tests {
     #[test]
     fn over_long_prompt_names_the_limit_and_provider() {
         let err = validate_request(&request("ééééééééééé"), &engine()).unwrap_err();
-        assert_eq!(err.to_string(), "The prompt is 11 characters long; OpenAI accepts at most 10.");
+        assert_eq!(
+            err.to_string(),
+            "The prompt is 11 characters long; OpenAI accepts at most 10."
+        );
     }
 
     #[test]
@@ -196,16 +221,25 @@ mod tests {
     fn unsupported_size_and_quality_are_refused() {
         let mut r = request("a cat");
         r.size = "512x512".into();
-        assert!(validate_request(&r, &engine()).unwrap_err().to_string().contains("512x512"));
+        assert!(validate_request(&r, &engine())
+            .unwrap_err()
+            .to_string()
+            .contains("512x512"));
         let mut r = request("a cat");
         r.quality = Some("ultra".into());
-        assert!(validate_request(&r, &engine()).unwrap_err().to_string().contains("ultra"));
+        assert!(validate_request(&r, &engine())
+            .unwrap_err()
+            .to_string()
+            .contains("ultra"));
     }
 
     #[test]
     fn blank_feedback_is_refused() {
         let mut r = request("a cat");
         r.refinements = vec!["  ".into()];
-        assert!(validate_request(&r, &engine()).unwrap_err().to_string().contains("feedback is empty"));
+        assert!(validate_request(&r, &engine())
+            .unwrap_err()
+            .to_string()
+            .contains("feedback is empty"));
     }
 }

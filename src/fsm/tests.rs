@@ -12,7 +12,10 @@ fn draft(prompt: &str) -> Draft {
 }
 
 fn fresh(id: &str) -> Fresh {
-    Fresh { request_id: id.into(), seed: id.len() as u64 }
+    Fresh {
+        request_id: id.into(),
+        seed: id.len() as u64,
+    }
 }
 
 fn image(seed: u64) -> GeneratedImage {
@@ -44,32 +47,50 @@ fn failure() -> AppError {
 
 /// Feeds events in order, returning the final stage and every command emitted.
 fn run(stage: Stage, events: Vec<Event>) -> (Stage, Vec<Command>) {
-    events.into_iter().fold((stage, Vec::new()), |(stage, mut commands), event| {
-        let (next, command) = update(&stage, event);
-        commands.extend(command);
-        (next, commands)
-    })
+    events
+        .into_iter()
+        .fold((stage, Vec::new()), |(stage, mut commands), event| {
+            let (next, command) = update(&stage, event);
+            commands.extend(command);
+            (next, commands)
+        })
 }
 
 fn finished(id: &str, seed: u64) -> Event {
-    Event::Finished { request_id: id.into(), result: Ok(image(seed)) }
+    Event::Finished {
+        request_id: id.into(),
+        result: Ok(image(seed)),
+    }
 }
 
 /// A session in review with two attempts, the second on show.
 fn reviewing() -> Stage {
     run(
         Stage::new(draft("a red barn")),
-        vec![Event::Generate(fresh("a")), finished("a", 1), Event::Regenerate(fresh("bb")), finished("bb", 2)],
+        vec![
+            Event::Generate(fresh("a")),
+            finished("a", 1),
+            Event::Regenerate(fresh("bb")),
+            finished("bb", 2),
+        ],
     )
     .0
 }
 
 #[test]
 fn generate_moves_to_generating_and_asks_for_the_drafted_request() {
-    let (stage, command) = update(&Stage::new(draft("a red barn")), Event::Generate(fresh("r1")));
+    let (stage, command) = update(
+        &Stage::new(draft("a red barn")),
+        Event::Generate(fresh("r1")),
+    );
     assert_eq!(stage.kind(), StageKind::Generating);
-    let Some(Command::Generate(request)) = command else { panic!("expected a generate command") };
-    assert_eq!((request.prompt.as_str(), request.request_id.as_str()), ("a red barn", "r1"));
+    let Some(Command::Generate(request)) = command else {
+        panic!("expected a generate command")
+    };
+    assert_eq!(
+        (request.prompt.as_str(), request.request_id.as_str()),
+        ("a red barn", "r1")
+    );
     assert!(request.parent.is_none() && request.refinements.is_empty());
 }
 
@@ -77,20 +98,37 @@ fn generate_moves_to_generating_and_asks_for_the_drafted_request() {
 fn blank_prompt_stays_in_input_with_an_error_and_no_command() {
     let (stage, command) = update(&Stage::new(draft("  ")), Event::Generate(fresh("r1")));
     assert_eq!(command, None);
-    assert!(matches!(stage, Stage::InitialInput { notice: Some(Notice::Error(_)), .. }));
+    assert!(matches!(
+        stage,
+        Stage::InitialInput {
+            notice: Some(Notice::Error(_)),
+            ..
+        }
+    ));
 }
 
 #[test]
 fn success_shows_the_new_attempt_for_review() {
     let stage = reviewing();
-    let Stage::UserFeedback { session, shown, .. } = &stage else { panic!("{stage:?}") };
+    let Stage::UserFeedback { session, shown, .. } = &stage else {
+        panic!("{stage:?}")
+    };
     assert_eq!((session.attempts.len(), *shown), (2, 1));
 }
 
 #[test]
 fn regenerating_keeps_every_earlier_attempt() {
-    let (stage, _) = run(reviewing(), vec![Event::Regenerate(fresh("ccc")), finished("ccc", 3)]);
-    let seeds: Vec<u64> = stage.session().unwrap().attempts.iter().map(|a| a.image.seed).collect();
+    let (stage, _) = run(
+        reviewing(),
+        vec![Event::Regenerate(fresh("ccc")), finished("ccc", 3)],
+    );
+    let seeds: Vec<u64> = stage
+        .session()
+        .unwrap()
+        .attempts
+        .iter()
+        .map(|a| a.image.seed)
+        .collect();
     assert_eq!(seeds, vec![1, 2, 3]);
 }
 
@@ -105,9 +143,21 @@ fn stale_result_is_ignored() {
 fn failure_from_input_returns_the_draft_with_the_error() {
     let (stage, _) = run(
         Stage::new(draft("a red barn")),
-        vec![Event::Generate(fresh("a")), Event::Finished { request_id: "a".into(), result: Err(failure()) }],
+        vec![
+            Event::Generate(fresh("a")),
+            Event::Finished {
+                request_id: "a".into(),
+                result: Err(failure()),
+            },
+        ],
     );
-    assert_eq!(stage, Stage::InitialInput { draft: draft("a red barn"), notice: Some(Notice::Error(failure())) });
+    assert_eq!(
+        stage,
+        Stage::InitialInput {
+            draft: draft("a red barn"),
+            notice: Some(Notice::Error(failure()))
+        }
+    );
 }
 
 #[test]
@@ -118,11 +168,26 @@ fn failed_refine_keeps_attempts_and_the_feedback_text() {
             Event::Show(0),
             Event::EditFeedback("warmer light".into()),
             Event::Refine(fresh("r")),
-            Event::Finished { request_id: "r".into(), result: Err(failure()) },
+            Event::Finished {
+                request_id: "r".into(),
+                result: Err(failure()),
+            },
         ],
     );
-    let Stage::UserFeedback { session, shown, feedback, notice, .. } = stage else { panic!() };
-    assert_eq!((session.attempts.len(), shown, feedback.as_str()), (2, 0, "warmer light"));
+    let Stage::UserFeedback {
+        session,
+        shown,
+        feedback,
+        notice,
+        ..
+    } = stage
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (session.attempts.len(), shown, feedback.as_str()),
+        (2, 0, "warmer light")
+    );
     assert_eq!(notice, Some(Notice::Error(failure())));
 }
 
@@ -130,12 +195,21 @@ fn failed_refine_keeps_attempts_and_the_feedback_text() {
 fn refine_builds_on_the_attempt_on_show() {
     let (_, commands) = run(
         reviewing(),
-        vec![Event::Show(0), Event::EditFeedback(" no text ".into()), Event::Refine(fresh("r"))],
+        vec![
+            Event::Show(0),
+            Event::EditFeedback(" no text ".into()),
+            Event::Refine(fresh("r")),
+        ],
     );
-    let [Command::Generate(request)] = commands.as_slice() else { panic!("{commands:?}") };
+    let [Command::Generate(request)] = commands.as_slice() else {
+        panic!("{commands:?}")
+    };
     assert_eq!(request.refinements, vec!["no text".to_string()]);
     let parent = request.parent.as_ref().unwrap();
-    assert_eq!((parent.response_id.as_deref(), parent.seed), (Some("resp_1"), 1));
+    assert_eq!(
+        (parent.response_id.as_deref(), parent.seed),
+        (Some("resp_1"), 1)
+    );
 }
 
 #[test]
@@ -150,8 +224,13 @@ fn refinements_chain_and_successful_refine_clears_the_box() {
             Event::Refine(fresh("r2")),
         ],
     );
-    let Some(Command::Generate(request)) = commands.last() else { panic!() };
-    assert_eq!(request.refinements, vec!["warmer".to_string(), "no text".to_string()]);
+    let Some(Command::Generate(request)) = commands.last() else {
+        panic!()
+    };
+    assert_eq!(
+        request.refinements,
+        vec!["warmer".to_string(), "no text".to_string()]
+    );
     assert_eq!(stage.kind(), StageKind::Generating);
     let (stage, _) = update(&stage, finished("r2", 6));
     assert!(matches!(stage, Stage::UserFeedback { ref feedback, .. } if feedback.is_empty()));
@@ -166,24 +245,59 @@ fn empty_refine_does_nothing() {
 
 #[test]
 fn cancel_aborts_and_returns_to_review() {
-    let (stage, commands) = run(reviewing(), vec![Event::Regenerate(fresh("x")), Event::Cancel]);
-    assert_eq!(commands.last(), Some(&Command::Abort { request_id: "x".into() }));
-    assert!(matches!(stage, Stage::UserFeedback { shown: 1, notice: Some(Notice::Info(_)), .. }));
+    let (stage, commands) = run(
+        reviewing(),
+        vec![Event::Regenerate(fresh("x")), Event::Cancel],
+    );
+    assert_eq!(
+        commands.last(),
+        Some(&Command::Abort {
+            request_id: "x".into()
+        })
+    );
+    assert!(matches!(
+        stage,
+        Stage::UserFeedback {
+            shown: 1,
+            notice: Some(Notice::Info(_)),
+            ..
+        }
+    ));
     assert_eq!(stage.session().unwrap().attempts.len(), 2);
 }
 
 #[test]
 fn cancel_from_first_generation_returns_to_the_draft() {
-    let (stage, _) = run(Stage::new(draft("a red barn")), vec![Event::Generate(fresh("a")), Event::Cancel]);
+    let (stage, _) = run(
+        Stage::new(draft("a red barn")),
+        vec![Event::Generate(fresh("a")), Event::Cancel],
+    );
     assert!(matches!(stage, Stage::InitialInput { ref draft, .. } if draft.prompt == "a red barn"));
 }
 
 #[test]
 fn any_attempt_can_be_opened_compared_and_approved() {
     let (comparing, _) = update(&reviewing(), Event::Compare(Some(0)));
-    assert!(matches!(comparing, Stage::UserFeedback { shown: 1, compare: Some(0), .. }));
+    assert!(matches!(
+        comparing,
+        Stage::UserFeedback {
+            shown: 1,
+            compare: Some(0),
+            ..
+        }
+    ));
     let (opened, _) = update(&comparing, Event::Show(0));
-    assert!(matches!(opened, Stage::UserFeedback { shown: 0, compare: None, .. }), "no comparing with itself");
+    assert!(
+        matches!(
+            opened,
+            Stage::UserFeedback {
+                shown: 0,
+                compare: None,
+                ..
+            }
+        ),
+        "no comparing with itself"
+    );
     let (approved, _) = update(&opened, Event::Approve);
     assert!(matches!(approved, Stage::Final { approved: 0, .. }));
 }
@@ -199,18 +313,42 @@ fn comparing_an_attempt_with_itself_or_a_missing_one_is_ignored() {
 #[test]
 fn start_over_keeps_options_but_clears_the_prompt() {
     let (stage, _) = run(reviewing(), vec![Event::Approve, Event::StartOver]);
-    assert_eq!(stage, Stage::new(Draft { prompt: String::new(), ..draft("") }));
+    assert_eq!(
+        stage,
+        Stage::new(Draft {
+            prompt: String::new(),
+            ..draft("")
+        })
+    );
 }
 
 #[test]
 fn events_out_of_place_change_nothing() {
     let input = Stage::new(draft("x"));
-    for event in [Event::Approve, Event::Cancel, Event::StartOver, Event::Regenerate(fresh("r")), finished("r", 1)] {
-        assert_eq!(update(&input, event.clone()), (input.clone(), None), "{event:?}");
+    for event in [
+        Event::Approve,
+        Event::Cancel,
+        Event::StartOver,
+        Event::Regenerate(fresh("r")),
+        finished("r", 1),
+    ] {
+        assert_eq!(
+            update(&input, event.clone()),
+            (input.clone(), None),
+            "{event:?}"
+        );
     }
     let (generating, _) = update(&input, Event::Generate(fresh("g")));
-    for event in [Event::Approve, Event::EditPrompt("y".into()), Event::Generate(fresh("h"))] {
-        assert_eq!(update(&generating, event.clone()).0, generating, "{event:?}");
+    for event in [
+        Event::Approve,
+        Event::EditPrompt("y".into()),
+        Event::Generate(fresh("h")),
+    ] {
+        assert_eq!(
+            update(&generating, event.clone()).0,
+            generating,
+            "{event:?}"
+        );
     }
 }
 
@@ -218,15 +356,29 @@ fn events_out_of_place_change_nothing() {
 fn reload_during_generation_returns_to_origin() {
     let (generating, _) = update(&reviewing(), Event::Regenerate(fresh("x")));
     let restored = generating.after_reload();
-    assert!(matches!(restored, Stage::UserFeedback { notice: Some(Notice::Info(_)), .. }));
+    assert!(matches!(
+        restored,
+        Stage::UserFeedback {
+            notice: Some(Notice::Info(_)),
+            ..
+        }
+    ));
     assert_eq!(restored.session().unwrap().attempts.len(), 2);
 }
 
 #[test]
 fn stage_names_match_the_test_contract() {
-    let names: Vec<&str> = [StageKind::InitialInput, StageKind::Generating, StageKind::UserFeedback, StageKind::Final]
-        .iter()
-        .map(|k| k.as_str())
-        .collect();
-    assert_eq!(names, ["initial_input", "generating", "user_feedback", "final"]);
+    let names: Vec<&str> = [
+        StageKind::InitialInput,
+        StageKind::Generating,
+        StageKind::UserFeedback,
+        StageKind::Final,
+    ]
+    .iter()
+    .map(|k| k.as_str())
+    .collect();
+    assert_eq!(
+        names,
+        ["initial_input", "generating", "user_feedback", "final"]
+    );
 }

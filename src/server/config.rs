@@ -95,8 +95,13 @@ impl Settings {
         Settings::from_parts(&text, std::env::vars())
     }
 
-    pub fn from_parts(toml_text: &str, env: impl IntoIterator<Item = (String, String)>) -> Result<Settings, String> {
-        let mut table: toml::Table = toml_text.parse().map_err(|e| format!("Leptos.toml is not valid TOML: {e}"))?;
+    pub fn from_parts(
+        toml_text: &str,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Settings, String> {
+        let mut table: toml::Table = toml_text
+            .parse()
+            .map_err(|e| format!("Leptos.toml is not valid TOML: {e}"))?;
         let mut api_key = None;
         for (name, value) in env {
             match name.as_str() {
@@ -108,16 +113,22 @@ impl Settings {
                 "PROOFSHEET_CONFIG" => {}
                 _ => {
                     if let Some(rest) = name.strip_prefix(ENV_PREFIX) {
-                        let (section, key) = rest
-                            .split_once('_')
-                            .ok_or_else(|| format!("{name} does not name a setting (PROOFSHEET_<SECTION>_<KEY>)"))?;
-                        set(&mut table, &section.to_lowercase(), &key.to_lowercase(), &value)?;
+                        let (section, key) = rest.split_once('_').ok_or_else(|| {
+                            format!("{name} does not name a setting (PROOFSHEET_<SECTION>_<KEY>)")
+                        })?;
+                        set(
+                            &mut table,
+                            &section.to_lowercase(),
+                            &key.to_lowercase(),
+                            &value,
+                        )?;
                     }
                 }
             }
         }
-        let mut settings: Settings =
-            toml::Value::Table(table).try_into().map_err(|e| format!("invalid setting: {e}"))?;
+        let mut settings: Settings = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e| format!("invalid setting: {e}"))?;
         settings.openai.api_key = api_key;
         settings.validate()?;
         Ok(settings)
@@ -130,8 +141,13 @@ impl Settings {
         if self.retry.attempt_timeout_secs == 0 || self.retry.deadline_secs == 0 {
             return Err("retry timeouts must be positive".into());
         }
-        if !self.openai.base_url.starts_with("http://") && !self.openai.base_url.starts_with("https://") {
-            return Err(format!("openai.base_url must start with http:// or https://, not {:?}", self.openai.base_url));
+        if !self.openai.base_url.starts_with("http://")
+            && !self.openai.base_url.starts_with("https://")
+        {
+            return Err(format!(
+                "openai.base_url must start with http:// or https://, not {:?}",
+                self.openai.base_url
+            ));
         }
         Ok(())
     }
@@ -146,8 +162,16 @@ fn set(table: &mut toml::Table, section: &str, key: &str, raw: &str) -> Result<(
         .and_then(|s| s.get_mut(key))
         .ok_or_else(|| format!("unknown setting {name}"))?;
     *slot = match slot {
-        toml::Value::Integer(_) => toml::Value::Integer(raw.trim().parse().map_err(|_| format!("{name} must be a whole number, not {raw:?}"))?),
-        toml::Value::Boolean(_) => toml::Value::Boolean(raw.trim().parse().map_err(|_| format!("{name} must be true or false, not {raw:?}"))?),
+        toml::Value::Integer(_) => toml::Value::Integer(
+            raw.trim()
+                .parse()
+                .map_err(|_| format!("{name} must be a whole number, not {raw:?}"))?,
+        ),
+        toml::Value::Boolean(_) => toml::Value::Boolean(
+            raw.trim()
+                .parse()
+                .map_err(|_| format!("{name} must be true or false, not {raw:?}"))?,
+        ),
         _ => toml::Value::String(raw.to_string()),
     };
     Ok(())
@@ -158,7 +182,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -191,17 +218,24 @@ mod tests {
 
     #[test]
     fn bad_overrides_are_named() {
-        let err = Settings::from_parts(BUILT_IN, env(&[("PROOFSHEET_RETRY_MAX_ATTEMPTS", "many")])).unwrap_err();
-        assert!(err.contains("retry.max_attempts must be a whole number"), "{err}");
-        let err = Settings::from_parts(BUILT_IN, env(&[("PROOFSHEET_RETRY_TYPO", "1")])).unwrap_err();
+        let err = Settings::from_parts(BUILT_IN, env(&[("PROOFSHEET_RETRY_MAX_ATTEMPTS", "many")]))
+            .unwrap_err();
+        assert!(
+            err.contains("retry.max_attempts must be a whole number"),
+            "{err}"
+        );
+        let err =
+            Settings::from_parts(BUILT_IN, env(&[("PROOFSHEET_RETRY_TYPO", "1")])).unwrap_err();
         assert!(err.contains("unknown setting retry.typo"), "{err}");
-        let err = Settings::from_parts(BUILT_IN, env(&[("PROOFSHEET_RETRY_MAX_ATTEMPTS", "0")])).unwrap_err();
+        let err = Settings::from_parts(BUILT_IN, env(&[("PROOFSHEET_RETRY_MAX_ATTEMPTS", "0")]))
+            .unwrap_err();
         assert!(err.contains("at least 1"), "{err}");
     }
 
     #[test]
     fn debug_output_never_shows_the_key() {
-        let s = Settings::from_parts(BUILT_IN, env(&[("OPENAI_API_KEY", "sk-very-secret")])).unwrap();
+        let s =
+            Settings::from_parts(BUILT_IN, env(&[("OPENAI_API_KEY", "sk-very-secret")])).unwrap();
         assert!(!format!("{s:?}").contains("very-secret"));
     }
 }

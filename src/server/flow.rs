@@ -10,4 +10,4 @@ mod retry;
 
 pub use graph::{Flow, FlowBuilder, FlowError};
 pub use node::{Action, Node};
-pub use retry::{run_with_retries, AttemptTimedOut, Attempts, Retryable, RetryPolicy};
+pub use retry::{run_with_retries, AttemptTimedOut, Attempts, RetryPolicy, Retryable};

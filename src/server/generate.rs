@@ -9,16 +9,32 @@ use crate::server::state::AppState;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tracing::Instrument;
 
-pub async fn generate(state: &AppState, request: GenerateRequest) -> Result<GeneratedImage, AppError> {
+pub async fn generate(
+    state: &AppState,
+    request: GenerateRequest,
+) -> Result<GeneratedImage, AppError> {
     check_request_id(&request.request_id)?;
-    let provider = state.providers.get(&request.engine).ok_or_else(|| unknown_engine(state, &request.engine))?;
+    let provider = state
+        .providers
+        .get(&request.engine)
+        .ok_or_else(|| unknown_engine(state, &request.engine))?;
     validate_request(&request, provider.info())?;
-    let span = tracing::info_span!("generate", request_id = %request.request_id, engine = %request.engine);
+    let span =
+        tracing::info_span!("generate", request_id = %request.request_id, engine = %request.engine);
     run_cancellable(state, request).instrument(span).await
 }
 
-async fn run_cancellable(state: &AppState, request: GenerateRequest) -> Result<GeneratedImage, AppError> {
-    let registration = state.inflight.register(&request.request_id);
+async fn run_cancellable(
+    state: &AppState,
+    request: GenerateRequest,
+) -> Result<GeneratedImage, AppError> {
+    let registration = state
+        .inflight
+        .register(&request.request_id)
+        .ok_or_else(|| AppError::InvalidInput {
+            field: "request_id".into(),
+            message: "A generation with this request id is already running.".into(),
+        })?;
     let mut store = GenerationState::new(request);
     let outcome = tokio::select! {
         outcome = state.generation.run(&mut store) => outcome,
@@ -29,19 +45,28 @@ async fn run_cancellable(state: &AppState, request: GenerateRequest) -> Result<G
         }
     };
     match outcome {
-        Ok(_) => store.image.inspect(|image| {
-            tracing::info!(
-                elapsed_ms = image.elapsed_ms,
-                provider_calls = image.provider_calls,
-                base64_bytes = image.b64.len(),
-                "generated"
-            );
-        }).ok_or_else(|| internal("the flow finished without an image")),
-        Err(FlowError::Node { error, attempts, node }) => {
+        Ok(_) => store
+            .image
+            .inspect(|image| {
+                tracing::info!(
+                    elapsed_ms = image.elapsed_ms,
+                    provider_calls = image.provider_calls,
+                    base64_bytes = image.b64.len(),
+                    "generated"
+                );
+            })
+            .ok_or_else(|| internal("the flow finished without an image")),
+        Err(FlowError::Node {
+            error,
+            attempts,
+            node,
+        }) => {
             tracing::warn!(node, calls = attempts.calls, elapsed_ms = attempts.elapsed.as_millis() as u64, %error, "generation failed");
             Err(error.to_app_error(&attempts))
         }
-        Err(FlowError::StepLimit { limit }) => Err(internal(&format!("step limit {limit} reached"))),
+        Err(FlowError::StepLimit { limit }) => {
+            Err(internal(&format!("step limit {limit} reached")))
+        }
     }
 }
 
@@ -54,7 +79,11 @@ pub fn cancel(state: &AppState, request_id: &str) -> Result<bool, AppError> {
 
 /// Request ids go into logs, so only short, plain ones are accepted.
 fn check_request_id(id: &str) -> Result<(), AppError> {
-    let plain = !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let plain = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if plain {
         Ok(())
     } else {
@@ -66,10 +95,19 @@ fn check_request_id(id: &str) -> Result<(), AppError> {
 }
 
 fn unknown_engine(state: &AppState, engine: &str) -> AppError {
-    let known: Vec<String> = state.providers.catalog().engines.into_iter().map(|e| e.id).collect();
+    let known: Vec<String> = state
+        .providers
+        .catalog()
+        .engines
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
     AppError::InvalidInput {
         field: "engine".into(),
-        message: format!("This server has no engine \"{engine}\"; it offers {}.", known.join(", ")),
+        message: format!(
+            "This server has no engine \"{engine}\"; it offers {}.",
+            known.join(", ")
+        ),
     }
 }
 

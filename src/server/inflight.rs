@@ -19,10 +19,20 @@ pub struct Registration {
 }
 
 impl InFlight {
-    pub fn register(self: &Arc<Self>, request_id: &str) -> Registration {
+    /// `None` when a generation with that id is already running: two would share one cancel
+    /// switch, and the first to finish would unregister the other.
+    pub fn register(self: &Arc<Self>, request_id: &str) -> Option<Registration> {
         let token = CancellationToken::new();
-        self.lock().insert(request_id.to_string(), token.clone());
-        Registration { registry: Arc::clone(self), request_id: request_id.to_string(), token }
+        let mut tokens = self.lock();
+        if tokens.contains_key(request_id) {
+            return None;
+        }
+        tokens.insert(request_id.to_string(), token.clone());
+        Some(Registration {
+            registry: Arc::clone(self),
+            request_id: request_id.to_string(),
+            token,
+        })
     }
 
     /// True when a generation with that id was running.
@@ -61,9 +71,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_running_id_cannot_be_registered_twice() {
+        let registry = Arc::new(InFlight::default());
+        let _running = registry.register("r1").unwrap();
+        assert!(registry.register("r1").is_none());
+    }
+
+    #[test]
     fn cancel_fires_the_token_and_forgets_the_request() {
         let registry = Arc::new(InFlight::default());
-        let registration = registry.register("r1");
+        let registration = registry.register("r1").unwrap();
         assert!(registry.cancel("r1"));
         assert!(registration.token.is_cancelled());
         assert!(!registry.cancel("r1"), "a second cancel finds nothing");
@@ -74,6 +91,10 @@ mod tests {
         let registry = Arc::new(InFlight::default());
         drop(registry.register("r1"));
         assert!(registry.is_empty());
+        assert!(
+            registry.register("r1").is_some(),
+            "the id can be used again"
+        );
         assert!(!registry.cancel("r1"));
     }
 }

@@ -33,7 +33,10 @@ pub struct ProviderImage {
 pub trait ImageProvider: Send + Sync {
     fn info(&self) -> &EngineInfo;
     /// One provider call; the caller owns retries, timeouts and cancellation.
-    fn generate<'a>(&'a self, request: &'a GenerateRequest) -> BoxFuture<'a, Result<ProviderImage, ProviderError>>;
+    fn generate<'a>(
+        &'a self,
+        request: &'a GenerateRequest,
+    ) -> BoxFuture<'a, Result<ProviderImage, ProviderError>>;
 }
 
 /// The engines this server can use, in the order the picker shows them.
@@ -51,15 +54,26 @@ impl ProviderRegistry {
         if let Some(openai) = openai::OpenAiProvider::from_settings(settings, http) {
             providers.push(Arc::new(openai));
         }
-        providers.push(Arc::new(offline::OfflineProvider::new(settings.limits.max_prompt_chars)));
+        providers.push(Arc::new(offline::OfflineProvider::new(
+            settings.limits.max_prompt_chars,
+        )));
         let default_engine = providers[0].info().id.clone();
-        ProviderRegistry { providers, default_engine }
+        ProviderRegistry {
+            providers,
+            default_engine,
+        }
     }
 
     pub fn new(providers: Vec<Arc<dyn ImageProvider>>) -> Self {
-        assert!(!providers.is_empty(), "a registry needs at least one provider");
+        assert!(
+            !providers.is_empty(),
+            "a registry needs at least one provider"
+        );
         let default_engine = providers[0].info().id.clone();
-        ProviderRegistry { providers, default_engine }
+        ProviderRegistry {
+            providers,
+            default_engine,
+        }
     }
 
     pub fn get(&self, engine: &str) -> Option<&Arc<dyn ImageProvider>> {

@@ -40,9 +40,16 @@ impl AppState {
         Ok(Self::with_providers(leptos_options, settings, providers))
     }
 
-    pub fn with_providers(leptos_options: LeptosOptions, settings: Settings, providers: ProviderRegistry) -> Self {
+    pub fn with_providers(
+        leptos_options: LeptosOptions,
+        settings: Settings,
+        providers: ProviderRegistry,
+    ) -> Self {
         let providers = Arc::new(providers);
-        let generation = Arc::new(generation_flow(Arc::clone(&providers), settings.retry.policy()));
+        let generation = Arc::new(generation_flow(
+            Arc::clone(&providers),
+            settings.retry.policy(),
+        ));
         AppState {
             leptos_options,
             settings: Arc::new(settings),
@@ -57,6 +64,8 @@ impl AppState {
 pub fn app_state() -> Result<AppState, AppError> {
     leptos::prelude::use_context::<AppState>().ok_or_else(|| {
         tracing::error!("AppState missing from the server function context");
-        AppError::Internal { reference: "state".into() }
+        AppError::Internal {
+            reference: "state".into(),
+        }
     })
 }

@@ -11,7 +11,10 @@ use leptos::prelude::*;
 pub fn FinalView(context: StudioContext) -> impl IntoView {
     let StudioContext { stage, send, .. } = context;
     let approved = Memo::new(move |_| match &*stage.read() {
-        Stage::Final { session, approved } => session.attempts.get(*approved).map(|a| (*approved, a.clone())),
+        Stage::Final { session, approved } => session
+            .attempts
+            .get(*approved)
+            .map(|a| (*approved, a.clone())),
         _ => None,
     });
     let download = NodeRef::<A>::new();
@@ -58,7 +61,14 @@ fn file_name(prompt: &str, number: usize) -> String {
         .map(str::to_lowercase)
         .collect();
     let slug: String = words.join("-").chars().take(48).collect();
-    format!("proofsheet-{}{number}.png", if slug.is_empty() { String::new() } else { format!("{slug}-") })
+    format!(
+        "proofsheet-{}{number}.png",
+        if slug.is_empty() {
+            String::new()
+        } else {
+            format!("{slug}-")
+        }
+    )
 }
 
 #[cfg(test)]
@@ -67,7 +77,10 @@ mod tests {
 
     #[test]
     fn file_names_are_slugs_of_the_prompt() {
-        assert_eq!(file_name("A lighthouse, at DAWN!", 2), "proofsheet-a-lighthouse-at-dawn-2.png");
+        assert_eq!(
+            file_name("A lighthouse, at DAWN!", 2),
+            "proofsheet-a-lighthouse-at-dawn-2.png"
+        );
         assert_eq!(file_name("  ", 1), "proofsheet-1.png");
     }
 }

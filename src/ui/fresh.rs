@@ -18,5 +18,8 @@ fn random_u64() -> u64 {
 }
 
 pub fn fresh() -> Fresh {
-    Fresh { request_id: format!("{:016x}", random_u64()), seed: random_u64() >> 11 }
+    Fresh {
+        request_id: format!("{:016x}", random_u64()),
+        seed: random_u64() >> 11,
+    }
 }

@@ -10,7 +10,9 @@ use std::time::Duration;
 pub fn GeneratingView(context: StudioContext) -> impl IntoView {
     let StudioContext { stage, send, .. } = context;
     let request = Memo::new(move |_| match &*stage.read() {
-        Stage::Generating { request, session, .. } => Some((request.clone(), session.attempts.len() + 1)),
+        Stage::Generating {
+            request, session, ..
+        } => Some((request.clone(), session.attempts.len() + 1)),
         _ => None,
     });
     let elapsed = RwSignal::new(0u64);

@@ -9,20 +9,38 @@ use leptos::prelude::*;
 
 #[component]
 pub fn PromptForm(context: StudioContext) -> impl IntoView {
-    let StudioContext { stage, catalog, send, hydrated } = context;
+    let StudioContext {
+        stage,
+        catalog,
+        send,
+        hydrated,
+    } = context;
     let draft = Memo::new(move |_| match &*stage.read() {
         Stage::InitialInput { draft, .. } => draft.clone(),
         _ => Draft::default(),
     });
-    let engine = Memo::new(move |_| catalog.get().and_then(|c| c.engine(&draft.read().engine).cloned()));
+    let engine = Memo::new(move |_| {
+        catalog
+            .get()
+            .and_then(|c| c.engine_or_default(&draft.read().engine).cloned())
+    });
     // Too long is said as you type, not after a round trip.
     let length_error = Memo::new(move |_| {
         let engine = engine.get()?;
         let prompt = draft.read().prompt.clone();
         let too_long = prompt.chars().count() > engine.max_prompt_chars;
-        too_long.then(|| validate_text("prompt", &prompt, engine.max_prompt_chars, &engine.provider).err()).flatten()
+        too_long
+            .then(|| {
+                validate_text("prompt", &prompt, engine.max_prompt_chars, &engine.provider).err()
+            })
+            .flatten()
     });
-    let can_send = move || hydrated.get() && engine.read().is_some() && !draft.read().prompt.trim().is_empty() && length_error.read().is_none();
+    let can_send = move || {
+        hydrated.get()
+            && engine.read().is_some()
+            && !draft.read().prompt.trim().is_empty()
+            && length_error.read().is_none()
+    };
     let submit = move || {
         if can_send() {
             send_with_fresh(send, Event::Generate);
@@ -37,11 +55,19 @@ pub fn PromptForm(context: StudioContext) -> impl IntoView {
     let set_options = move |change: fn(&mut Draft, String), value: String| {
         let mut next = draft.get_untracked();
         change(&mut next, value);
-        send.run(Event::EditOptions { engine: next.engine, size: next.size, quality: next.quality });
+        send.run(Event::EditOptions {
+            engine: next.engine,
+            size: next.size,
+            quality: next.quality,
+        });
     };
     let choose_engine = move |id: String| {
         if let Some(chosen) = catalog.get_untracked().and_then(|c| c.engine(&id).cloned()) {
-            send.run(Event::EditOptions { engine: chosen.id, size: chosen.default_size, quality: chosen.default_quality });
+            send.run(Event::EditOptions {
+                engine: chosen.id,
+                size: chosen.default_size,
+                quality: chosen.default_quality,
+            });
         }
     };
 

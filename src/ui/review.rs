@@ -22,19 +22,33 @@ pub fn ReviewView(context: StudioContext) -> impl IntoView {
     // Memos compare by value (image data is an `Arc`, compared by pointer first), so typing in
     // the refine box does not re-render the pictures.
     let shown = Memo::new(move |_| match &*stage.read() {
-        Stage::UserFeedback { session, shown, .. } => session
-            .attempts
-            .get(*shown)
-            .map(|attempt| Shown { index: *shown, total: session.attempts.len(), attempt: attempt.clone() }),
-        _ => None,
-    });
-    let compared = Memo::new(move |_| match &*stage.read() {
-        Stage::UserFeedback { session, compare: Some(index), .. } => {
-            session.attempts.get(*index).map(|a| (*index, a.image.clone()))
+        Stage::UserFeedback { session, shown, .. } => {
+            session.attempts.get(*shown).map(|attempt| Shown {
+                index: *shown,
+                total: session.attempts.len(),
+                attempt: attempt.clone(),
+            })
         }
         _ => None,
     });
-    let attempts = Memo::new(move |_| stage.read().session().map(|s| s.attempts.clone()).unwrap_or_default());
+    let compared = Memo::new(move |_| match &*stage.read() {
+        Stage::UserFeedback {
+            session,
+            compare: Some(index),
+            ..
+        } => session
+            .attempts
+            .get(*index)
+            .map(|a| (*index, a.image.clone())),
+        _ => None,
+    });
+    let attempts = Memo::new(move |_| {
+        stage
+            .read()
+            .session()
+            .map(|s| s.attempts.clone())
+            .unwrap_or_default()
+    });
     let feedback = Memo::new(move |_| match &*stage.read() {
         Stage::UserFeedback { feedback, .. } => feedback.clone(),
         _ => String::new(),
@@ -123,7 +137,11 @@ pub fn ReviewView(context: StudioContext) -> impl IntoView {
 }
 
 #[component]
-fn AttemptStrip(attempts: Signal<Vec<Attempt>>, shown: Signal<Option<usize>>, send: Callback<Event>) -> impl IntoView {
+fn AttemptStrip(
+    attempts: Signal<Vec<Attempt>>,
+    shown: Signal<Option<usize>>,
+    send: Callback<Event>,
+) -> impl IntoView {
     view! {
         <nav class="strip" aria-label="Attempts">
             <ol>

@@ -51,9 +51,9 @@ mod browser {
     fn attempts_mut(stage: &mut Stage) -> &mut [Attempt] {
         match stage {
             Stage::InitialInput { .. } => &mut [],
-            Stage::Generating { session, .. } | Stage::UserFeedback { session, .. } | Stage::Final { session, .. } => {
-                &mut session.attempts
-            }
+            Stage::Generating { session, .. }
+            | Stage::UserFeedback { session, .. }
+            | Stage::Final { session, .. } => &mut session.attempts,
         }
     }
 
@@ -81,7 +81,10 @@ mod browser {
 
     fn stored_image_keys(storage: &Storage) -> Vec<String> {
         let count = storage.length().unwrap_or(0);
-        (0..count).filter_map(|i| storage.key(i).ok().flatten()).filter(|k| k.starts_with(IMAGE_PREFIX)).collect()
+        (0..count)
+            .filter_map(|i| storage.key(i).ok().flatten())
+            .filter(|k| k.starts_with(IMAGE_PREFIX))
+            .collect()
     }
 
     pub fn load() -> Option<Saved> {
@@ -100,16 +103,24 @@ mod browser {
             }
         }
         STORED.with(|s| s.borrow_mut().extend(stored_image_keys(&storage)));
-        Some(Saved { stage, missing_images })
+        Some(Saved {
+            stage,
+            missing_images,
+        })
     }
 
     pub fn save(stage: &Stage) -> SaveReport {
         let mut report = SaveReport::default();
-        let Some(storage) = storage() else { return report };
+        let Some(storage) = storage() else {
+            return report;
+        };
         let mut stage_copy = stage.clone();
         let attempts = attempts_mut(&mut stage_copy);
         let wanted: BTreeSet<String> = attempts.iter().map(image_key).collect();
-        for key in stored_image_keys(&storage).into_iter().filter(|k| !wanted.contains(k)) {
+        for key in stored_image_keys(&storage)
+            .into_iter()
+            .filter(|k| !wanted.contains(k))
+        {
             let _ = storage.remove_item(&key);
             STORED.with(|s| s.borrow_mut().remove(&key));
         }
@@ -119,8 +130,11 @@ mod browser {
                 continue;
             }
             // Newest pictures matter most: evict the oldest stored ones until this one fits.
-            let mut evictable: Vec<String> =
-                attempts.iter().map(image_key).filter(|k| *k != key && STORED.with(|s| s.borrow().contains(k))).collect();
+            let mut evictable: Vec<String> = attempts
+                .iter()
+                .map(image_key)
+                .filter(|k| *k != key && STORED.with(|s| s.borrow().contains(k)))
+                .collect();
             evictable.reverse();
             loop {
                 if storage.set_item(&key, &attempt.image.b64).is_ok() {

@@ -25,7 +25,6 @@ pub struct StudioContext {
     pub hydrated: Signal<bool>,
 }
 
-
 #[component]
 pub fn StudioPage() -> impl IntoView {
     let stage = RwSignal::new(Stage::new(Draft::default()));
@@ -44,7 +43,9 @@ pub fn StudioPage() -> impl IntoView {
         let (next, command) = stage.with_untracked(|current| fsm::update(current, event));
         stage.set(next);
         match command {
-            Some(Command::Generate(request)) => in_flight.set_value(Some(generate.dispatch(request))),
+            Some(Command::Generate(request)) => {
+                in_flight.set_value(Some(generate.dispatch(request)))
+            }
             Some(Command::Abort { request_id }) => {
                 // Dropping the fetch closes the connection; the explicit cancel also reaches a
                 // server that has not noticed yet (e.g. behind a proxy that keeps it open).
@@ -69,7 +70,11 @@ pub fn StudioPage() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(saved) = storage::load() {
             stage.set(saved.stage.after_reload());
-            storage_note.set(saved.missing_images.then(|| storage::MISSING_IMAGES_NOTE.to_string()));
+            storage_note.set(
+                saved
+                    .missing_images
+                    .then(|| storage::MISSING_IMAGES_NOTE.to_string()),
+            );
         }
         hydrated.set(true);
     });
@@ -98,13 +103,24 @@ pub fn StudioPage() -> impl IntoView {
 
     let kind = Memo::new(move |_| stage.with(Stage::kind));
     let notice = Signal::derive(move || stage.with(|s| s.notice().cloned()));
-    let context = StudioContext { stage, catalog, send, hydrated: hydrated.into() };
+    let context = StudioContext {
+        stage,
+        catalog,
+        send,
+        hydrated: hydrated.into(),
+    };
     let engine_label = move || {
         let engine_id = stage.with(|s| match s {
             Stage::InitialInput { draft, .. } => draft.engine.clone(),
-            other => other.session().map(|s| s.draft.engine.clone()).unwrap_or_default(),
+            other => other
+                .session()
+                .map(|s| s.draft.engine.clone())
+                .unwrap_or_default(),
         });
-        catalog.get().and_then(|c| c.engine(&engine_id).map(|e| e.label.clone())).unwrap_or_default()
+        catalog
+            .get()
+            .and_then(|c| c.engine_or_default(&engine_id).map(|e| e.label.clone()))
+            .unwrap_or_default()
     };
 
     view! {
@@ -114,21 +130,23 @@ pub fn StudioPage() -> impl IntoView {
             data-stage=move || kind.get().as_str()
             data-hydrated=move || hydrated.get().to_string()
         >
-            <header class="topbar">
-                <h1 class="brand">"Proofsheet"</h1>
-                <p class="engine">
-                    <span class="engine-caption">"Engine "</span>
-                    <span class="engine-name" data-testid="engine-name">{engine_label}</span>
-                </p>
-            </header>
-            <p class="sr-only" role="status" aria-live="polite" data-testid="announcer">
-                {move || announcement(&stage.read())}
-            </p>
-            <NoticeBanner notice on_dismiss=Callback::new(move |()| send.run(Event::DismissNotice))/>
-            {move || storage_note.get().map(|note| view! {
-                <p class="notice notice-info" role="status" data-testid="storage-note">{note}</p>
-            })}
+            // Everything that reads the engine list sits inside the Suspense, so the server
+            // renders it with the list and hydration finds the same markup.
             <Suspense fallback=|| view! { <p class="loading">"Loading engines…"</p> }>
+                <header class="topbar">
+                    <h1 class="brand">"Proofsheet"</h1>
+                    <p class="engine">
+                        <span class="engine-caption">"Engine "</span>
+                        <span class="engine-name" data-testid="engine-name">{engine_label}</span>
+                    </p>
+                </header>
+                <p class="sr-only" role="status" aria-live="polite" data-testid="announcer">
+                    {move || announcement(&stage.read())}
+                </p>
+                <NoticeBanner notice on_dismiss=Callback::new(move |()| send.run(Event::DismissNotice))/>
+                {move || storage_note.get().map(|note| view! {
+                    <p class="notice notice-info" role="status" data-testid="storage-note">{note}</p>
+                })}
                 {move || engines.get().map(|loaded| match loaded {
                     Err(error) => view! {
                         <p class="notice notice-error" role="alert" data-testid="error-message">
@@ -154,11 +172,20 @@ fn stage_view(kind: StageKind, context: StudioContext) -> AnyView {
 /// What a screen reader hears when the stage changes.
 fn announcement(stage: &Stage) -> String {
     match stage {
-        Stage::InitialInput { notice: Some(Notice::Error(_)), .. } => "Generation failed.".into(),
+        Stage::InitialInput {
+            notice: Some(Notice::Error(_)),
+            ..
+        } => "Generation failed.".into(),
         Stage::InitialInput { .. } => "Ready for a prompt.".into(),
-        Stage::Generating { session, .. } => format!("Generating attempt {}…", session.attempts.len() + 1),
+        Stage::Generating { session, .. } => {
+            format!("Generating attempt {}…", session.attempts.len() + 1)
+        }
         Stage::UserFeedback { shown, session, .. } => {
-            format!("Attempt {} of {} ready for review.", shown + 1, session.attempts.len())
+            format!(
+                "Attempt {} of {} ready for review.",
+                shown + 1,
+                session.attempts.len()
+            )
         }
         Stage::Final { approved, .. } => format!("Attempt {} approved.", approved + 1),
     }

@@ -1,5 +1,5 @@
-use super::node::{Action, Node};
 use super::node::NodeError;
+use super::node::{Action, Node};
 use super::retry::{run_with_retries, Attempts};
 use std::collections::HashMap;
 use std::future::Future;
@@ -11,8 +11,14 @@ type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// long they took, so the caller can tell a person "retried 3 times over 41 s".
 #[derive(Debug)]
 pub enum FlowError<E> {
-    Node { node: &'static str, error: E, attempts: Attempts },
-    StepLimit { limit: usize },
+    Node {
+        node: &'static str,
+        error: E,
+        attempts: Attempts,
+    },
+    StepLimit {
+        limit: usize,
+    },
 }
 
 /// A node with its types erased, so nodes of different kinds can sit in one graph.
@@ -33,15 +39,28 @@ where
 
     fn run<'a>(&'a self, shared: &'a mut S) -> BoxFuture<'a, Result<Action, FlowError<E>>> {
         Box::pin(async move {
-            let fail = |error, attempts| FlowError::Node { node: Node::name(self), error, attempts };
-            let prep = self.prep(shared).await.map_err(|e| fail(e, Attempts::default()))?;
+            let fail = |error, attempts| FlowError::Node {
+                node: Node::name(self),
+                error,
+                attempts,
+            };
+            let prep = self
+                .prep(shared)
+                .await
+                .map_err(|e| fail(e, Attempts::default()))?;
             let policy = self.retry_policy();
-            let (result, attempts) = run_with_retries(&policy, |attempt| self.exec(&prep, attempt)).await;
+            let (result, attempts) =
+                run_with_retries(&policy, |attempt| self.exec(&prep, attempt)).await;
             let exec = match result {
                 Ok(exec) => exec,
-                Err(error) => self.exec_fallback(&prep, error).await.map_err(|e| fail(e, attempts))?,
+                Err(error) => self
+                    .exec_fallback(&prep, error)
+                    .await
+                    .map_err(|e| fail(e, attempts))?,
             };
-            self.post(shared, prep, exec, attempts).await.map_err(|e| fail(e, attempts))
+            self.post(shared, prep, exec, attempts)
+                .await
+                .map_err(|e| fail(e, attempts))
         })
     }
 }
@@ -62,7 +81,11 @@ pub struct FlowBuilder<S, E> {
 
 impl<S: Send + Sync + 'static, E: NodeError> Default for FlowBuilder<S, E> {
     fn default() -> Self {
-        FlowBuilder { nodes: Vec::new(), edges: HashMap::new(), max_steps: 64 }
+        FlowBuilder {
+            nodes: Vec::new(),
+            edges: HashMap::new(),
+            max_steps: 64,
+        }
     }
 }
 
@@ -77,7 +100,11 @@ impl<S: Send + Sync + 'static, E: NodeError> FlowBuilder<S, E> {
     /// (it warns; so do we).
     pub fn edge(&mut self, from: usize, action: Action, to: usize) -> &mut Self {
         if self.edges.insert((from, action), to).is_some() {
-            tracing::warn!(node = self.nodes[from].name(), action = action.0, "overwriting successor");
+            tracing::warn!(
+                node = self.nodes[from].name(),
+                action = action.0,
+                "overwriting successor"
+            );
         }
         self
     }
@@ -88,8 +115,16 @@ impl<S: Send + Sync + 'static, E: NodeError> FlowBuilder<S, E> {
     }
 
     pub fn build(self, start: usize) -> Flow<S, E> {
-        assert!(start < self.nodes.len(), "the start node must be added to the flow");
-        Flow { nodes: self.nodes, edges: self.edges, start, max_steps: self.max_steps }
+        assert!(
+            start < self.nodes.len(),
+            "the start node must be added to the flow"
+        );
+        Flow {
+            nodes: self.nodes,
+            edges: self.edges,
+            start,
+            max_steps: self.max_steps,
+        }
     }
 }
 
@@ -105,13 +140,19 @@ impl<S: Send + Sync, E: Send> Flow<S, E> {
                     let has_successors = self.edges.keys().any(|(from, _)| *from == current);
                     if has_successors {
                         // PocketFlow ends the flow with a warning rather than an error here.
-                        tracing::warn!(node = self.nodes[current].name(), action = action.0, "flow ends: no successor");
+                        tracing::warn!(
+                            node = self.nodes[current].name(),
+                            action = action.0,
+                            "flow ends: no successor"
+                        );
                     }
                     return Ok(action);
                 }
             }
         }
-        Err(FlowError::StepLimit { limit: self.max_steps })
+        Err(FlowError::StepLimit {
+            limit: self.max_steps,
+        })
     }
 }
 

@@ -34,7 +34,11 @@ pub trait Node<S: Send + Sync>: Send + Sync {
     fn prep(&self, shared: &S) -> impl Future<Output = Result<Self::Prep, Self::Error>> + Send;
 
     /// `attempt` counts from 0, like PocketFlow's `cur_retry`.
-    fn exec(&self, prep: &Self::Prep, attempt: u32) -> impl Future<Output = Result<Self::Exec, Self::Error>> + Send;
+    fn exec(
+        &self,
+        prep: &Self::Prep,
+        attempt: u32,
+    ) -> impl Future<Output = Result<Self::Exec, Self::Error>> + Send;
 
     /// Called with the last error once retries are spent; `Ok` stands in for exec's result.
     fn exec_fallback(

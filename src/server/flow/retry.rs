@@ -70,7 +70,10 @@ pub struct Attempts {
 
 /// Calls `call(attempt)` until it succeeds, fails with an error that must not be retried, the
 /// attempts are spent, or the deadline would be passed.
-pub async fn run_with_retries<T, E, F, Fut>(policy: &RetryPolicy, mut call: F) -> (Result<T, E>, Attempts)
+pub async fn run_with_retries<T, E, F, Fut>(
+    policy: &RetryPolicy,
+    mut call: F,
+) -> (Result<T, E>, Attempts)
 where
     E: Retryable + From<AttemptTimedOut> + std::fmt::Display,
     F: FnMut(u32) -> Fut,
@@ -83,7 +86,9 @@ where
     loop {
         let attempt = attempts.calls;
         attempts.calls += 1;
-        let budget = policy.attempt_timeout.min(deadline.saturating_duration_since(Instant::now()));
+        let budget = policy
+            .attempt_timeout
+            .min(deadline.saturating_duration_since(Instant::now()));
         let result = match timeout(budget, call(attempt)).await {
             Ok(result) => result,
             Err(_) => Err(E::from(AttemptTimedOut { after: budget })),
@@ -98,7 +103,9 @@ where
         }
         let backoff = delays.next().unwrap_or(policy.max_delay);
         // A server that says how long to wait knows better than our curve (capped, though).
-        let delay = error.retry_after().map_or(backoff, |asked| asked.min(policy.max_retry_after));
+        let delay = error
+            .retry_after()
+            .map_or(backoff, |asked| asked.min(policy.max_retry_after));
         if Instant::now() + delay >= deadline {
             // Waiting would end past the deadline: give up now rather than sleep for nothing.
             return (Err(error), attempts);

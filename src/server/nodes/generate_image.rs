@@ -19,7 +19,10 @@ pub struct GenerationState {
 
 impl GenerationState {
     pub fn new(request: GenerateRequest) -> Self {
-        GenerationState { request, image: None }
+        GenerationState {
+            request,
+            image: None,
+        }
     }
 }
 
@@ -29,7 +32,10 @@ pub struct GenerateImage {
 }
 
 /// The one-node flow behind `generate_image`.
-pub fn generation_flow(providers: Arc<ProviderRegistry>, policy: RetryPolicy) -> Flow<GenerationState, ProviderError> {
+pub fn generation_flow(
+    providers: Arc<ProviderRegistry>,
+    policy: RetryPolicy,
+) -> Flow<GenerationState, ProviderError> {
     let mut builder = FlowBuilder::default();
     let generate = builder.node(GenerateImage { providers, policy });
     builder.build(generate)
@@ -57,9 +63,26 @@ impl Node<GenerationState> for GenerateImage {
         Ok((Arc::clone(provider), shared.request.clone()))
     }
 
-    async fn exec(&self, (provider, request): &Self::Prep, attempt: u32) -> Result<ProviderImage, ProviderError> {
+    async fn exec(
+        &self,
+        (provider, request): &Self::Prep,
+        attempt: u32,
+    ) -> Result<ProviderImage, ProviderError> {
         tracing::debug!(attempt, engine = %request.engine, "provider call");
         provider.generate(request).await
+    }
+
+    /// Errors made outside the provider (an attempt timing out, the deadline) do not know which
+    /// provider they are about; say it, so the message names it.
+    async fn exec_fallback(
+        &self,
+        (provider, _): &Self::Prep,
+        mut error: ProviderError,
+    ) -> Result<ProviderImage, ProviderError> {
+        if error.provider.is_empty() {
+            error.provider = provider.info().provider.clone();
+        }
+        Err(error)
     }
 
     async fn post(
@@ -70,12 +93,25 @@ impl Node<GenerationState> for GenerateImage {
         attempts: Attempts,
     ) -> Result<Action, ProviderError> {
         let elapsed_ms = attempts.elapsed.as_millis() as u64;
-        let created_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
-        let record = Provenance::new(&request, provider.as_ref(), &image, created_at, elapsed_ms, attempts.calls).to_record();
+        let created_at = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        let record = Provenance::new(
+            &request,
+            provider.as_ref(),
+            &image,
+            created_at,
+            elapsed_ms,
+            attempts.calls,
+        )
+        .to_record();
         let bytes = stamp(&image.mime, image.bytes, &record);
         let info = provider.info();
         shared.image = Some(GeneratedImage {
-            b64: base64::engine::general_purpose::STANDARD.encode(&bytes).into(),
+            b64: base64::engine::general_purpose::STANDARD
+                .encode(&bytes)
+                .into(),
             mime: image.mime,
             engine: info.id.clone(),
             provider: info.provider.clone(),

@@ -46,8 +46,13 @@ impl ProviderError {
         let detail = &self.detail;
         let tried = retry_summary(attempts);
         let message = match self.failure {
-            ProviderFailure::NotConfigured => format!("{provider} is not configured on this server: {detail}"),
-            ProviderFailure::Auth => format!("{provider} rejected the API key{status}: check {}", self.key_env),
+            ProviderFailure::NotConfigured => {
+                format!("{provider} is not configured on this server: {detail}")
+            }
+            ProviderFailure::Auth => format!(
+                "{provider} rejected the API key{status}: check {}",
+                self.key_env
+            ),
             ProviderFailure::Forbidden => format!("{provider} refused access{status}: {detail}"),
             ProviderFailure::ContentRejected => {
                 format!("The prompt was blocked by {provider}'s safety system{}. Rephrase it and try again.", categories(detail))
@@ -56,14 +61,28 @@ impl ProviderError {
             ProviderFailure::QuotaExhausted => {
                 format!("{provider} says the account has no quota left{status}: check its plan and billing")
             }
-            ProviderFailure::BadRequest => format!("{provider} rejected the request{status}: {detail}"),
-            ProviderFailure::NotFound => format!("{provider} does not know that model{status}: {detail}"),
-            ProviderFailure::Timeout => format!("{provider} did not answer in time; {tried}"),
-            ProviderFailure::Unavailable => format!("{provider} had a server error{status}; {tried}"),
+            ProviderFailure::BadRequest => {
+                format!("{provider} rejected the request{status}: {detail}")
+            }
+            ProviderFailure::NotFound => {
+                format!("{provider} does not know that model{status}: {detail}")
+            }
+            ProviderFailure::Timeout => {
+                format!("{provider} did not answer in time ({detail}); {tried}")
+            }
+            ProviderFailure::Unavailable => {
+                format!("{provider} had a server error{status}; {tried}")
+            }
             ProviderFailure::Network => format!("Could not reach {provider} ({detail}); {tried}"),
-            ProviderFailure::BadResponse => format!("{provider} sent an answer without a usable image: {detail}"),
+            ProviderFailure::BadResponse => {
+                format!("{provider} sent an answer without a usable image: {detail}")
+            }
         };
-        AppError::Provider { failure: self.failure, message, provider_calls: attempts.calls }
+        AppError::Provider {
+            failure: self.failure,
+            message,
+            provider_calls: attempts.calls,
+        }
     }
 }
 
@@ -72,7 +91,10 @@ fn retry_summary(attempts: &Attempts) -> String {
         0 => "no retry was possible in the time allowed.".to_string(),
         retries => {
             let plural = if retries == 1 { "" } else { "s" };
-            format!("retried {retries} time{plural} over {} s", attempts.elapsed.as_secs_f64().round() as u64)
+            format!(
+                "retried {retries} time{plural} over {} s",
+                attempts.elapsed.as_secs_f64().round() as u64
+            )
         }
     }
 }
@@ -112,7 +134,10 @@ impl Retryable for ProviderError {
 
 impl From<AttemptTimedOut> for ProviderError {
     fn from(timeout: AttemptTimedOut) -> Self {
-        ProviderError::new(ProviderFailure::Timeout, format!("no answer after {} s", timeout.after.as_secs()))
+        ProviderError::new(
+            ProviderFailure::Timeout,
+            format!("no answer after {} s", timeout.after.as_secs()),
+        )
     }
 }
 
@@ -131,22 +156,43 @@ mod tests {
 
     #[test]
     fn auth_message_names_the_key_variable() {
-        let err = openai(ProviderFailure::Auth).to_app_error(&Attempts { calls: 1, ..Default::default() });
-        assert_eq!(err.to_string(), "OpenAI rejected the API key (401): check OPENAI_API_KEY");
+        let err = openai(ProviderFailure::Auth).to_app_error(&Attempts {
+            calls: 1,
+            ..Default::default()
+        });
+        assert_eq!(
+            err.to_string(),
+            "OpenAI rejected the API key (401): check OPENAI_API_KEY"
+        );
     }
 
     #[test]
     fn rate_limit_message_counts_retries_and_time() {
-        let attempts = Attempts { calls: 4, waited: Duration::from_secs(40), elapsed: Duration::from_millis(41_300) };
+        let attempts = Attempts {
+            calls: 4,
+            waited: Duration::from_secs(40),
+            elapsed: Duration::from_millis(41_300),
+        };
         let err = openai(ProviderFailure::RateLimited).to_app_error(&attempts);
-        assert_eq!(err.to_string(), "OpenAI is rate limiting; retried 3 times over 41 s");
+        assert_eq!(
+            err.to_string(),
+            "OpenAI is rate limiting; retried 3 times over 41 s"
+        );
     }
 
     #[test]
     fn only_transient_failures_are_retryable_by_default() {
         assert!(ProviderError::new(ProviderFailure::RateLimited, "").is_retryable());
-        for failure in [ProviderFailure::Auth, ProviderFailure::ContentRejected, ProviderFailure::QuotaExhausted, ProviderFailure::BadRequest] {
-            assert!(!ProviderError::new(failure, "").is_retryable(), "{failure:?}");
+        for failure in [
+            ProviderFailure::Auth,
+            ProviderFailure::ContentRejected,
+            ProviderFailure::QuotaExhausted,
+            ProviderFailure::BadRequest,
+        ] {
+            assert!(
+                !ProviderError::new(failure, "").is_retryable(),
+                "{failure:?}"
+            );
         }
     }
 }

@@ -20,7 +20,9 @@ impl OfflineProvider {
                 provider: "Offline engine".into(),
                 model: "proofsheet-offline-1".into(),
                 offline: true,
-                sizes: ["1024x1024", "1024x1536", "1536x1024", "512x512"].map(String::from).to_vec(),
+                sizes: ["1024x1024", "1024x1536", "1536x1024", "512x512"]
+                    .map(String::from)
+                    .to_vec(),
                 default_size: "1024x1024".into(),
                 qualities: Vec::new(),
                 default_quality: None,
@@ -35,7 +37,10 @@ impl ImageProvider for OfflineProvider {
         &self.info
     }
 
-    fn generate<'a>(&'a self, request: &'a GenerateRequest) -> BoxFuture<'a, Result<ProviderImage, ProviderError>> {
+    fn generate<'a>(
+        &'a self,
+        request: &'a GenerateRequest,
+    ) -> BoxFuture<'a, Result<ProviderImage, ProviderError>> {
         Box::pin(async move {
             let (width, height) = parse_size(&request.size)?;
             let seed = folded_seed(request);
@@ -44,10 +49,14 @@ impl ImageProvider for OfflineProvider {
                 .chain(request.refinements.iter().map(String::as_str))
                 .collect::<Vec<_>>()
                 .join(". ");
-            let render = tokio::task::spawn_blocking(move || render_png(&text, seed, width, height));
-            let bytes = render
-                .await
-                .map_err(|e| ProviderError::new(ProviderFailure::BadResponse, format!("the renderer stopped: {e}")))?;
+            let render =
+                tokio::task::spawn_blocking(move || render_png(&text, seed, width, height));
+            let bytes = render.await.map_err(|e| {
+                ProviderError::new(
+                    ProviderFailure::BadResponse,
+                    format!("the renderer stopped: {e}"),
+                )
+            })?;
             Ok(ProviderImage {
                 bytes,
                 mime: "image/png".into(),
@@ -64,19 +73,33 @@ impl ImageProvider for OfflineProvider {
 }
 
 fn parse_size(size: &str) -> Result<(u32, u32), ProviderError> {
-    let parsed = size.split_once('x').and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)));
-    parsed.ok_or_else(|| ProviderError::new(ProviderFailure::BadRequest, format!("\"{size}\" is not a WIDTHxHEIGHT size")))
+    let parsed = size
+        .split_once('x')
+        .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)));
+    parsed.ok_or_else(|| {
+        ProviderError::new(
+            ProviderFailure::BadRequest,
+            format!("\"{size}\" is not a WIDTHxHEIGHT size"),
+        )
+    })
 }
 
 /// A refinement starts from its parent's seed and mixes each feedback text in, so it is a
 /// deterministic descendant of the picture it refines; a first attempt uses the request's seed.
 fn folded_seed(request: &GenerateRequest) -> u64 {
-    let base = request.parent.as_ref().map_or(request.seed, |parent| parent.seed);
-    request.refinements.iter().fold(base, |seed, feedback| (seed.rotate_left(17) ^ fnv1a(feedback)).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+    let base = request
+        .parent
+        .as_ref()
+        .map_or(request.seed, |parent| parent.seed);
+    request.refinements.iter().fold(base, |seed, feedback| {
+        (seed.rotate_left(17) ^ fnv1a(feedback)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    })
 }
 
 fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]
@@ -99,15 +122,26 @@ mod tests {
 
     #[tokio::test]
     async fn renders_a_png_of_the_requested_size() {
-        let image = OfflineProvider::new(100).generate(&request(1)).await.unwrap();
+        let image = OfflineProvider::new(100)
+            .generate(&request(1))
+            .await
+            .unwrap();
         assert_eq!(&image.bytes[..4], b"\x89PNG");
-        assert_eq!(&image.bytes[16..24], &[0, 0, 2, 0, 0, 0, 2, 0], "IHDR says 512x512");
+        assert_eq!(
+            &image.bytes[16..24],
+            &[0, 0, 2, 0, 0, 0, 2, 0],
+            "IHDR says 512x512"
+        );
     }
 
     #[test]
     fn feedback_changes_the_seed_deterministically() {
         let mut refine = request(99);
-        refine.parent = Some(ParentImage { response_id: None, image_call_id: None, seed: 1 });
+        refine.parent = Some(ParentImage {
+            response_id: None,
+            image_call_id: None,
+            seed: 1,
+        });
         refine.refinements = vec!["warmer light".into()];
         assert_eq!(folded_seed(&refine), folded_seed(&refine.clone()));
         assert_ne!(folded_seed(&refine), 1);
@@ -119,6 +153,9 @@ mod tests {
     #[test]
     fn malformed_sizes_are_bad_requests() {
         assert_eq!(parse_size("1024x768").unwrap(), (1024, 768));
-        assert_eq!(parse_size("big").unwrap_err().failure, ProviderFailure::BadRequest);
+        assert_eq!(
+            parse_size("big").unwrap_err().failure,
+            ProviderFailure::BadRequest
+        );
     }
 }

@@ -36,7 +36,9 @@ impl OpenAiProvider {
             provider: PROVIDER.into(),
             model: openai.image_model.clone(),
             offline: false,
-            sizes: ["auto", "1024x1024", "1024x1536", "1536x1024"].map(String::from).to_vec(),
+            sizes: ["auto", "1024x1024", "1024x1536", "1536x1024"]
+                .map(String::from)
+                .to_vec(),
             default_size: "auto".into(),
             qualities: ["auto", "low", "medium", "high"].map(String::from).to_vec(),
             default_quality: Some("auto".into()),
@@ -68,7 +70,10 @@ impl OpenAiProvider {
             "store": true,
         });
         let parent = request.parent.as_ref();
-        match (parent.and_then(|p| p.response_id.as_ref()), parent.and_then(|p| p.image_call_id.as_ref())) {
+        match (
+            parent.and_then(|p| p.response_id.as_ref()),
+            parent.and_then(|p| p.image_call_id.as_ref()),
+        ) {
             (Some(response_id), _) => {
                 body["previous_response_id"] = json!(response_id);
                 body["input"] = json!(refine_instruction(request));
@@ -95,14 +100,22 @@ impl OpenAiProvider {
             .map_err(|e| self.stamp(transport_error(&e)))?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(|e| self.stamp(transport_error(&e)))?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.stamp(transport_error(&e)))?;
         if !status.is_success() {
             return Err(self.stamp(classify_status(status, &headers, &body, &self.api_key)));
         }
         let parsed = wire::parse_success(&body).map_err(|e| self.stamp(e))?;
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(parsed.image_b64.as_bytes())
-            .map_err(|e| self.stamp(ProviderError::new(ProviderFailure::BadResponse, format!("invalid base64 image: {e}"))))?;
+            .map_err(|e| {
+                self.stamp(ProviderError::new(
+                    ProviderFailure::BadResponse,
+                    format!("invalid base64 image: {e}"),
+                ))
+            })?;
         Ok(ProviderImage {
             mime: sniff_mime(&bytes).to_string(),
             bytes,
@@ -129,25 +142,41 @@ impl ImageProvider for OpenAiProvider {
         &self.info
     }
 
-    fn generate<'a>(&'a self, request: &'a GenerateRequest) -> BoxFuture<'a, Result<ProviderImage, ProviderError>> {
+    fn generate<'a>(
+        &'a self,
+        request: &'a GenerateRequest,
+    ) -> BoxFuture<'a, Result<ProviderImage, ProviderError>> {
         Box::pin(self.call(request))
     }
 }
 
 /// The newest feedback is what the model must act on; the conversation holds the rest.
 fn refine_instruction(request: &GenerateRequest) -> String {
-    let feedback = request.refinements.last().map(String::as_str).unwrap_or_default();
+    let feedback = request
+        .refinements
+        .last()
+        .map(String::as_str)
+        .unwrap_or_default();
     format!("Edit the previous image: {feedback}")
 }
 
 fn transport_error(error: &reqwest::Error) -> ProviderError {
-    let failure = if error.is_timeout() { ProviderFailure::Timeout } else { ProviderFailure::Network };
+    let failure = if error.is_timeout() {
+        ProviderFailure::Timeout
+    } else {
+        ProviderFailure::Network
+    };
     // reqwest's Display can carry the URL but never headers, so the key cannot leak through it.
     ProviderError::new(failure, error.to_string())
 }
 
 /// Maps an error answer to a failure, following providers.md §0.1 and §1.7.
-pub(crate) fn classify_status(status: StatusCode, headers: &HeaderMap, body: &[u8], api_key: &str) -> ProviderError {
+pub(crate) fn classify_status(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    api_key: &str,
+) -> ProviderError {
     let envelope = wire::parse_error(body);
     let code = envelope.code.clone().unwrap_or_default();
     let kind = envelope.kind.clone().unwrap_or_default();
@@ -155,10 +184,14 @@ pub(crate) fn classify_status(status: StatusCode, headers: &HeaderMap, body: &[u
         401 => ProviderFailure::Auth,
         403 => ProviderFailure::Forbidden,
         404 => ProviderFailure::NotFound,
-        400 if code == "moderation_blocked" || kind == "image_generation_user_error" => ProviderFailure::ContentRejected,
+        400 if code == "moderation_blocked" || kind == "image_generation_user_error" => {
+            ProviderFailure::ContentRejected
+        }
         408 => ProviderFailure::Timeout,
         409 => ProviderFailure::Unavailable,
-        429 if code == "insufficient_quota" || kind == "insufficient_quota" => ProviderFailure::QuotaExhausted,
+        429 if code == "insufficient_quota" || kind == "insufficient_quota" => {
+            ProviderFailure::QuotaExhausted
+        }
         429 => ProviderFailure::RateLimited,
         s if s >= 500 => ProviderFailure::Unavailable,
         _ => ProviderFailure::BadRequest,
@@ -167,7 +200,9 @@ pub(crate) fn classify_status(status: StatusCode, headers: &HeaderMap, body: &[u
         // The 401 text echoes part of the key: never pass it on.
         ProviderFailure::Auth => String::new(),
         ProviderFailure::ContentRejected => envelope.moderation_categories.join(", "),
-        _ => envelope.message.unwrap_or_else(|| String::from_utf8_lossy(body).into_owned()),
+        _ => envelope
+            .message
+            .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned()),
     };
     let mut error = ProviderError::new(failure, redact(&detail, api_key));
     error.status = Some(status.as_u16());
@@ -196,15 +231,28 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         return (seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
     }
     let when = httpdate::parse_http_date(value).ok()?;
-    Some(when.duration_since(std::time::SystemTime::now()).unwrap_or_default())
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or_default(),
+    )
 }
 
 /// Removes the key and anything shaped like one, and keeps provider text to a readable length.
 pub(crate) fn redact(text: &str, api_key: &str) -> String {
-    let text = if api_key.is_empty() { text.to_string() } else { text.replace(api_key, "[redacted]") };
+    let text = if api_key.is_empty() {
+        text.to_string()
+    } else {
+        text.replace(api_key, "[redacted]")
+    };
     let cleaned: Vec<&str> = text
         .split(' ')
-        .map(|word| if word.starts_with("sk-") { "[redacted]" } else { word })
+        .map(|word| {
+            if word.starts_with("sk-") {
+                "[redacted]"
+            } else {
+                word
+            }
+        })
         .collect();
     let cleaned = cleaned.join(" ");
     match cleaned.char_indices().nth(400) {
@@ -221,4 +269,3 @@ fn sniff_mime(bytes: &[u8]) -> &'static str {
         _ => "application/octet-stream",
     }
 }
-

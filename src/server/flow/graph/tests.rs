@@ -110,8 +110,16 @@ impl Node<Store> for Scripted {
             Err(error)
         }
     }
-    async fn post(&self, shared: &mut Store, _prep: u32, exec: String, attempts: Attempts) -> Result<Action, TestError> {
-        shared.log.push(format!("{exec} ({} calls)", attempts.calls));
+    async fn post(
+        &self,
+        shared: &mut Store,
+        _prep: u32,
+        exec: String,
+        attempts: Attempts,
+    ) -> Result<Action, TestError> {
+        shared
+            .log
+            .push(format!("{exec} ({} calls)", attempts.calls));
         shared.visits += 1;
         Ok(self.action)
     }
@@ -142,25 +150,40 @@ async fn max_attempts_counts_total_tries() {
     let calls = node.calls.clone();
     let err = single(node).run(&mut Store::default()).await.unwrap_err();
     assert_eq!(calls.load(Ordering::SeqCst), 3);
-    let FlowError::Node { attempts, error, .. } = err else { panic!() };
+    let FlowError::Node {
+        attempts, error, ..
+    } = err
+    else {
+        panic!()
+    };
     assert_eq!((attempts.calls, error), (3, transient()));
 }
 
 #[tokio::test(start_paused = true)]
 async fn backoff_doubles_from_the_base_delay() {
     let started = Instant::now();
-    let err = single(Scripted::new(vec![transient(); 5])).run(&mut Store::default()).await.unwrap_err();
-    let FlowError::Node { attempts, .. } = err else { panic!() };
+    let err = single(Scripted::new(vec![transient(); 5]))
+        .run(&mut Store::default())
+        .await
+        .unwrap_err();
+    let FlowError::Node { attempts, .. } = err else {
+        panic!()
+    };
     assert_eq!(attempts.waited, Duration::from_secs(1 + 2));
     assert_eq!(started.elapsed(), Duration::from_secs(3));
 }
 
 #[tokio::test(start_paused = true)]
 async fn retry_after_from_the_server_is_honoured_and_capped() {
-    let asked = |secs| TestError::Transient { retry_after: Some(Duration::from_secs(secs)) };
+    let asked = |secs| TestError::Transient {
+        retry_after: Some(Duration::from_secs(secs)),
+    };
     let mut store = Store::default();
     let started = Instant::now();
-    single(Scripted::new(vec![asked(7), asked(90)])).run(&mut store).await.unwrap();
+    single(Scripted::new(vec![asked(7), asked(90)]))
+        .run(&mut store)
+        .await
+        .unwrap();
     // 7 s as asked, then 90 s capped to the policy's 30 s.
     assert_eq!(started.elapsed(), Duration::from_secs(7 + 30));
 }
@@ -171,7 +194,13 @@ async fn fatal_errors_are_not_retried() {
     let calls = node.calls.clone();
     let err = single(node).run(&mut Store::default()).await.unwrap_err();
     assert_eq!(calls.load(Ordering::SeqCst), 1);
-    assert!(matches!(err, FlowError::Node { error: TestError::Fatal, .. }));
+    assert!(matches!(
+        err,
+        FlowError::Node {
+            error: TestError::Fatal,
+            ..
+        }
+    ));
 }
 
 #[tokio::test(start_paused = true)]
@@ -191,14 +220,25 @@ async fn a_slow_attempt_times_out_and_is_retried() {
     let calls = node.calls.clone();
     let started = Instant::now();
     let err = single(node).run(&mut Store::default()).await.unwrap_err();
-    assert!(matches!(err, FlowError::Node { error: TestError::TimedOut, .. }));
+    assert!(matches!(
+        err,
+        FlowError::Node {
+            error: TestError::TimedOut,
+            ..
+        }
+    ));
     assert_eq!(calls.load(Ordering::SeqCst), 3);
     assert_eq!(started.elapsed(), Duration::from_secs(180 * 3 + 1 + 2));
 }
 
 #[tokio::test(start_paused = true)]
 async fn the_deadline_stops_retries_that_would_outlast_it() {
-    let mut node = Scripted::new(vec![TestError::Transient { retry_after: Some(Duration::from_secs(20)) }; 5]);
+    let mut node = Scripted::new(vec![
+        TestError::Transient {
+            retry_after: Some(Duration::from_secs(20))
+        };
+        5
+    ]);
     node.policy.deadline = Duration::from_secs(30);
     node.policy.max_attempts = 10;
     node.delay = Duration::from_secs(5);
@@ -225,7 +265,13 @@ async fn actions_choose_the_next_node_and_a_missing_successor_ends_the_flow() {
     let mut store = Store::default();
     let last = builder.build(a).run(&mut store).await.unwrap();
     assert_eq!(last, Action("done"));
-    assert_eq!(store.log, ["first ok on attempt 0 (1 calls)", "second ok on attempt 0 (1 calls)"]);
+    assert_eq!(
+        store.log,
+        [
+            "first ok on attempt 0 (1 calls)",
+            "second ok on attempt 0 (1 calls)"
+        ]
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -239,5 +285,11 @@ async fn loops_are_allowed_but_bounded_by_the_step_limit() {
     let err = builder.build(a).run(&mut store).await.unwrap_err();
     assert!(matches!(err, FlowError::StepLimit { limit: 5 }));
     assert_eq!(store.visits, 5);
-    assert!(store.log.iter().all(|line| line.ends_with("attempt 0 (1 calls)")), "attempts restart per visit");
+    assert!(
+        store
+            .log
+            .iter()
+            .all(|line| line.ends_with("attempt 0 (1 calls)")),
+        "attempts restart per visit"
+    );
 }

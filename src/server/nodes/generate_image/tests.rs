@@ -18,7 +18,11 @@ struct ScriptedProvider {
     calls: Mutex<u32>,
 }
 
-fn openai_error(failure: ProviderFailure, status: u16, retry_after: Option<Duration>) -> ProviderError {
+fn openai_error(
+    failure: ProviderFailure,
+    status: u16,
+    retry_after: Option<Duration>,
+) -> ProviderError {
     ProviderError {
         provider: "OpenAI".into(),
         key_env: "OPENAI_API_KEY",
@@ -33,7 +37,10 @@ impl ImageProvider for ScriptedProvider {
         &self.info
     }
 
-    fn generate<'a>(&'a self, request: &'a GenerateRequest) -> BoxFuture<'a, Result<ProviderImage, ProviderError>> {
+    fn generate<'a>(
+        &'a self,
+        request: &'a GenerateRequest,
+    ) -> BoxFuture<'a, Result<ProviderImage, ProviderError>> {
         Box::pin(async move {
             *self.calls.lock().unwrap() += 1;
             let next = {
@@ -90,7 +97,10 @@ fn harness(script: Vec<ProviderError>) -> Harness {
         attempt_timeout: Duration::from_secs(180),
         deadline: Duration::from_secs(600),
     };
-    Harness { provider, flow: generation_flow(Arc::new(registry), policy) }
+    Harness {
+        provider,
+        flow: generation_flow(Arc::new(registry), policy),
+    }
 }
 
 fn request() -> GenerateRequest {
@@ -111,7 +121,9 @@ impl Harness {
         let mut state = GenerationState::new(request());
         let result = match self.flow.run(&mut state).await {
             Ok(_) => Ok(()),
-            Err(FlowError::Node { error, attempts, .. }) => Err(error.to_app_error(&attempts)),
+            Err(FlowError::Node {
+                error, attempts, ..
+            }) => Err(error.to_app_error(&attempts)),
             Err(other) => panic!("unexpected {other:?}"),
         };
         (state, result)
@@ -124,23 +136,43 @@ impl Harness {
 
 #[tokio::test(start_paused = true)]
 async fn rate_limit_then_success_waits_as_asked_and_counts_the_calls() {
-    let h = harness(vec![openai_error(ProviderFailure::RateLimited, 429, Some(Duration::from_millis(1500)))]);
+    let h = harness(vec![openai_error(
+        ProviderFailure::RateLimited,
+        429,
+        Some(Duration::from_millis(1500)),
+    )]);
     let started = Instant::now();
     let (state, result) = h.run().await;
     result.unwrap();
-    assert_eq!(started.elapsed(), Duration::from_millis(1500), "Retry-After honoured, not the 1 s backoff");
+    assert_eq!(
+        started.elapsed(),
+        Duration::from_millis(1500),
+        "Retry-After honoured, not the 1 s backoff"
+    );
     let image = state.image.unwrap();
-    assert_eq!((image.provider_calls, image.retries(), h.calls()), (2, 1, 2));
+    assert_eq!(
+        (image.provider_calls, image.retries(), h.calls()),
+        (2, 1, 2)
+    );
     assert_eq!(image.elapsed_ms, 1500);
 }
 
 #[tokio::test(start_paused = true)]
 async fn persistent_rate_limiting_gives_up_after_three_calls_with_a_clear_message() {
-    let limited = || openai_error(ProviderFailure::RateLimited, 429, Some(Duration::from_secs(20)));
+    let limited = || {
+        openai_error(
+            ProviderFailure::RateLimited,
+            429,
+            Some(Duration::from_secs(20)),
+        )
+    };
     let h = harness(vec![limited(), limited(), limited(), limited()]);
     let (_, result) = h.run().await;
     assert_eq!(h.calls(), 3);
-    assert_eq!(result.unwrap_err().to_string(), "OpenAI is rate limiting; retried 2 times over 40 s");
+    assert_eq!(
+        result.unwrap_err().to_string(),
+        "OpenAI is rate limiting; retried 2 times over 40 s"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -152,18 +184,27 @@ async fn auth_bad_request_moderation_and_quota_are_never_retried() {
         (ProviderFailure::QuotaExhausted, 429),
         (ProviderFailure::Forbidden, 403),
     ] {
-        let h = harness(vec![openai_error(failure, status, Some(Duration::from_secs(1)))]);
+        let h = harness(vec![openai_error(
+            failure,
+            status,
+            Some(Duration::from_secs(1)),
+        )]);
         let started = Instant::now();
         let (_, result) = h.run().await;
         assert_eq!(h.calls(), 1, "{failure:?}");
         assert_eq!(started.elapsed(), Duration::ZERO, "{failure:?} waited");
-        assert!(matches!(result, Err(AppError::Provider { failure: f, provider_calls: 1, .. }) if f == failure));
+        assert!(
+            matches!(result, Err(AppError::Provider { failure: f, provider_calls: 1, .. }) if f == failure)
+        );
     }
 }
 
 #[tokio::test(start_paused = true)]
 async fn server_errors_back_off_exponentially() {
-    let h = harness(vec![openai_error(ProviderFailure::Unavailable, 500, None); 2]);
+    let h = harness(vec![
+        openai_error(ProviderFailure::Unavailable, 500, None);
+        2
+    ]);
     let started = Instant::now();
     h.run().await.1.unwrap();
     assert_eq!(started.elapsed(), Duration::from_secs(1 + 2));
@@ -172,9 +213,21 @@ async fn server_errors_back_off_exponentially() {
 #[tokio::test(start_paused = true)]
 async fn unknown_engine_fails_in_prep_without_a_call() {
     let h = harness(vec![]);
-    let mut state = GenerationState::new(GenerateRequest { engine: "gemini".into(), ..request() });
+    let mut state = GenerationState::new(GenerateRequest {
+        engine: "gemini".into(),
+        ..request()
+    });
     let err = h.flow.run(&mut state).await.unwrap_err();
-    assert!(matches!(err, FlowError::Node { error: ProviderError { failure: ProviderFailure::NotConfigured, .. }, .. }));
+    assert!(matches!(
+        err,
+        FlowError::Node {
+            error: ProviderError {
+                failure: ProviderFailure::NotConfigured,
+                ..
+            },
+            ..
+        }
+    ));
     assert_eq!(h.calls(), 0);
 }
 
@@ -183,9 +236,14 @@ async fn post_stamps_provenance_into_the_png() {
     let (state, result) = harness(vec![]).run().await;
     result.unwrap();
     let image = state.image.unwrap();
-    let bytes = base64::engine::general_purpose::STANDARD.decode(image.b64.as_bytes()).unwrap();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(image.b64.as_bytes())
+        .unwrap();
     let chunks = read_text_chunks(&bytes).unwrap();
-    let (_, record) = chunks.iter().find(|(k, _)| k == crate::server::provenance::KEYWORD).unwrap();
+    let (_, record) = chunks
+        .iter()
+        .find(|(k, _)| k == crate::server::provenance::KEYWORD)
+        .unwrap();
     let record: serde_json::Value = serde_json::from_str(record).unwrap();
     assert_eq!(record["prompt"], "a red barn");
     assert_eq!(record["refinements"][0], "warmer");

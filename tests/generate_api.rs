@@ -1,0 +1,322 @@
+//! The HTTP surface through the real router, without a socket (`tower::ServiceExt::oneshot`):
+//! the server functions at their fixed paths, the body limit, the SSR page, and that the API key
+//! never leaves the server.
+
+mod common;
+
+use axum::body::{Body, Bytes};
+use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use axum::Router;
+use common::{
+    decode_b64, offline_state, openai_state_at, request, start_mock, API_KEY, PNG_SIGNATURE,
+};
+use http_body_util::BodyExt as _;
+use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
+use mock_openai::Step;
+use proofsheet::error::{AppError, ProviderFailure};
+use proofsheet::model::{EngineCatalog, GenerateRequest, GeneratedImage};
+use proofsheet::server::build_router;
+use serde_json::json;
+use tower::ServiceExt as _;
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl Answer {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    fn json<T: serde::de::DeserializeOwned>(&self) -> T {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "status {} body is not the expected JSON ({e}): {}",
+                self.status,
+                self.text()
+            )
+        })
+    }
+}
+
+async fn send(router: &Router, request: Request<Body>) -> Answer {
+    let response = router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("the router is infallible");
+    let (parts, body) = response.into_parts();
+    let body = body
+        .collect()
+        .await
+        .expect("the body can be read")
+        .to_bytes();
+    Answer {
+        status: parts.status,
+        headers: parts.headers,
+        body,
+    }
+}
+
+/// A JSON POST with an explicit Content-Length, as browsers and HTTP clients send it.
+fn post_json(path: &str, body: &serde_json::Value) -> Request<Body> {
+    let bytes = serde_json::to_vec(body).expect("JSON encodes");
+    Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::ACCEPT, "application/json")
+        .header(header::CONTENT_LENGTH, bytes.len())
+        .body(Body::from(bytes))
+        .expect("a valid request")
+}
+
+fn get(path: &str) -> Request<Body> {
+    Request::builder()
+        .method(Method::GET)
+        .uri(path)
+        .body(Body::empty())
+        .expect("a valid request")
+}
+
+fn generate_body(request: &GenerateRequest) -> serde_json::Value {
+    json!({ "request": request })
+}
+
+fn offline_request(id: &str, prompt: &str) -> GenerateRequest {
+    GenerateRequest {
+        size: "512x512".into(),
+        quality: None,
+        ..request(id, "offline", prompt)
+    }
+}
+
+fn assert_no_key(answer: &Answer, what: &str) {
+    let text = answer.text();
+    assert!(!text.contains(API_KEY), "{what} shows the key: {text}");
+    assert!(
+        !text.contains("sk-"),
+        "{what} shows something shaped like a key: {text}"
+    );
+    assert!(
+        !text.contains(&API_KEY[API_KEY.len() - 4..]),
+        "{what} shows the key's tail: {text}"
+    );
+}
+
+#[tokio::test]
+async fn generate_image_on_the_offline_engine_answers_a_png_as_json() {
+    let router = build_router(offline_state());
+
+    let answer = send(
+        &router,
+        post_json(
+            "/api/generate_image",
+            &generate_body(&offline_request("http-1", "a red kite")),
+        ),
+    )
+    .await;
+
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    let image: GeneratedImage = answer.json();
+    assert_eq!(image.engine, "offline");
+    assert_eq!(image.mime, "image/png");
+    assert_eq!(image.size, "512x512");
+    assert_eq!(image.provider_calls, 1);
+    assert!(decode_b64(&image.b64).starts_with(&PNG_SIGNATURE));
+}
+
+#[tokio::test]
+async fn list_engines_offers_only_the_offline_engine_without_a_key() {
+    let router = build_router(offline_state());
+
+    let answer = send(&router, get("/api/list_engines")).await;
+
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    let catalog: EngineCatalog = answer.json();
+    let ids: Vec<&str> = catalog.engines.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, ["offline"]);
+    assert_eq!(catalog.default_engine, "offline");
+    assert!(catalog.engines[0].offline);
+}
+
+#[tokio::test]
+async fn list_engines_puts_openai_first_and_default_when_a_key_is_set_and_hides_the_key() {
+    let mock = start_mock().await;
+    let router = build_router(openai_state_at(&mock.base_url(), API_KEY, &[]));
+
+    let answer = send(&router, get("/api/list_engines")).await;
+
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    assert_no_key(&answer, "list_engines");
+    let catalog: EngineCatalog = answer.json();
+    let ids: Vec<&str> = catalog.engines.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, ["openai", "offline"]);
+    assert_eq!(catalog.default_engine, "openai");
+    let openai = catalog.engine("openai").expect("openai is listed");
+    assert_eq!(
+        (
+            openai.provider.as_str(),
+            openai.model.as_str(),
+            openai.offline
+        ),
+        ("OpenAI", "gpt-image-1", false)
+    );
+    assert_eq!(mock.calls().count, 0, "listing engines calls no provider");
+}
+
+#[tokio::test]
+async fn generate_image_on_the_openai_engine_answers_the_mocks_picture() {
+    let mock = start_mock().await;
+    let router = build_router(openai_state_at(&mock.base_url(), API_KEY, &[]));
+    let boat = request("http-oa-1", "openai", "a paper boat");
+
+    let answer = send(
+        &router,
+        post_json("/api/generate_image", &generate_body(&boat)),
+    )
+    .await;
+
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    let image: GeneratedImage = answer.json();
+    assert_eq!(
+        (image.engine.as_str(), image.provider.as_str()),
+        ("openai", "OpenAI")
+    );
+    assert!(decode_b64(&image.b64).starts_with(&PNG_SIGNATURE));
+    assert_eq!(mock.calls().count, 1);
+}
+
+/// server_fn answers a failed server function with status 500, a `serverfnerror` header naming
+/// the function's path, and the error encoded with the error type's encoder: JSON `AppError`.
+#[tokio::test]
+async fn invalid_request_answers_500_with_the_json_app_error() {
+    let router = build_router(offline_state());
+
+    let answer = send(
+        &router,
+        post_json(
+            "/api/generate_image",
+            &generate_body(&offline_request("http-2", "   ")),
+        ),
+    )
+    .await;
+
+    assert_eq!(
+        answer.status,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "{}",
+        answer.text()
+    );
+    assert_eq!(
+        answer
+            .headers
+            .get(SERVER_FN_ERROR_HEADER)
+            .and_then(|v| v.to_str().ok()),
+        Some("/api/generate_image")
+    );
+    match answer.json::<AppError>() {
+        AppError::InvalidInput { field, message } => {
+            assert_eq!(field, "prompt");
+            assert!(message.contains("prompt is empty"), "{message}");
+        }
+        other => panic!("expected invalid input, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn provider_errors_over_http_never_show_the_api_key() {
+    let mock = start_mock().await;
+    mock.script(vec![Step::InvalidApiKey { delay_ms: 0 }]);
+    let router = build_router(openai_state_at(&mock.base_url(), API_KEY, &[]));
+    let auth_request = request("http-auth-1", "openai", "a paper boat");
+
+    let answer = send(
+        &router,
+        post_json("/api/generate_image", &generate_body(&auth_request)),
+    )
+    .await;
+
+    assert_eq!(
+        answer.status,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "{}",
+        answer.text()
+    );
+    assert_no_key(&answer, "the auth error");
+    match answer.json::<AppError>() {
+        AppError::Provider {
+            failure,
+            message,
+            provider_calls,
+        } => {
+            assert_eq!(failure, ProviderFailure::Auth);
+            assert_eq!(
+                message,
+                "OpenAI rejected the API key (401): check OPENAI_API_KEY"
+            );
+            assert_eq!(provider_calls, 1);
+        }
+        other => panic!("expected a provider error, got {other:?}"),
+    }
+
+    let empty = send(
+        &router,
+        post_json(
+            "/api/generate_image",
+            &generate_body(&request("http-auth-2", "openai", "")),
+        ),
+    )
+    .await;
+    assert_eq!(empty.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_no_key(&empty, "the validation error");
+}
+
+#[tokio::test]
+async fn a_body_over_the_request_limit_is_refused_with_413() {
+    let state = offline_state();
+    let limit = state.settings.limits.max_request_bytes;
+    assert_eq!(limit, 262_144, "the shipped default");
+    let router = build_router(state);
+    let body = generate_body(&offline_request("http-big", &"a".repeat(limit + 1)));
+
+    let answer = send(&router, post_json("/api/generate_image", &body)).await;
+
+    assert_eq!(
+        answer.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        answer.text()
+    );
+}
+
+#[tokio::test]
+async fn cancel_generation_of_an_unknown_id_answers_false() {
+    let router = build_router(offline_state());
+
+    let answer = send(
+        &router,
+        post_json(
+            "/api/cancel_generation",
+            &json!({"request_id": "never-started"}),
+        ),
+    )
+    .await;
+
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    assert!(!answer.json::<bool>());
+}
+
+#[tokio::test]
+async fn the_home_page_renders_the_studio_at_its_first_stage() {
+    let router = build_router(offline_state());
+
+    let answer = send(&router, get("/")).await;
+
+    assert_eq!(answer.status, StatusCode::OK);
+    let html = answer.text();
+    assert!(html.contains(r#"data-testid="studio""#), "{html}");
+    assert!(html.contains(r#"data-stage="initial_input""#), "{html}");
+}

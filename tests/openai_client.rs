@@ -1,0 +1,548 @@
+//! The real OpenAI Responses client, driven through `generate` against the local mock
+//! (`mock-openai`): request shape, refinements, retries, error classification and the words
+//! people read, timeouts and cancellation. Real time throughout, with millisecond backoff.
+
+mod common;
+
+use common::{
+    decode_b64, openai_state_at, refinement, request, start_mock, summary, wait_for_calls, API_KEY,
+    PNG_SIGNATURE,
+};
+use mock_openai::Step;
+use proofsheet::error::{AppError, ProviderFailure};
+use proofsheet::model::{GeneratedImage, ParentImage};
+use proofsheet::server::generate::{cancel, generate};
+use proofsheet::server::png_text::read_text_chunks;
+use proofsheet::server::state::AppState;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+const PROMPT: &str = "a lighthouse at dusk, watercolour";
+
+async fn mock_and_state(extra: &[(&str, &str)]) -> (mock_openai::MockServer, AppState) {
+    let mock = start_mock().await;
+    let state = openai_state_at(&mock.base_url(), API_KEY, extra);
+    (mock, state)
+}
+
+/// The failure, message and call count of a provider error; panics on anything else.
+fn provider_error(result: Result<GeneratedImage, AppError>) -> (ProviderFailure, String, u32) {
+    match result {
+        Err(AppError::Provider {
+            failure,
+            message,
+            provider_calls,
+        }) => (failure, message, provider_calls),
+        Err(other) => panic!("expected a provider error, got {other:?}"),
+        Ok(image) => panic!(
+            "expected a provider error, got an image from {}",
+            image.provider
+        ),
+    }
+}
+
+fn invalid_input(result: Result<GeneratedImage, AppError>) -> (String, String) {
+    match result {
+        Err(AppError::InvalidInput { field, message }) => (field, message),
+        Err(other) => panic!("expected invalid input, got {other:?}"),
+        Ok(_) => panic!("expected invalid input, got an image"),
+    }
+}
+
+/// The JSON bodies the mock received, oldest first.
+fn bodies(mock: &mock_openai::MockServer) -> Vec<Value> {
+    mock.calls().requests.into_iter().map(|r| r.body).collect()
+}
+
+fn parent_of(image: &GeneratedImage) -> ParentImage {
+    ParentImage {
+        response_id: image.response_id.clone(),
+        image_call_id: image.image_call_id.clone(),
+        seed: image.seed,
+    }
+}
+
+#[tokio::test]
+async fn success_returns_a_png_with_openai_metadata_and_sends_the_documented_request() {
+    let (mock, state) = mock_and_state(&[]).await;
+    mock.script(vec![Step::Image { delay_ms: 0 }]);
+
+    let image = generate(&state, request("ok-1", "openai", PROMPT))
+        .await
+        .expect("the mock draws");
+
+    assert_eq!(image.mime, "image/png");
+    assert!(
+        decode_b64(&image.b64).starts_with(&PNG_SIGNATURE),
+        "the bytes are a PNG"
+    );
+    assert_eq!(image.engine, "openai");
+    assert_eq!(image.provider, "OpenAI");
+    assert_eq!(image.model, state.settings.openai.image_model);
+    assert_eq!(image.model, "gpt-image-1");
+    assert_eq!(image.size, "1024x1024");
+    assert_eq!(
+        image.revised_prompt.as_deref(),
+        Some(format!("A detailed rendering of: {PROMPT}").as_str())
+    );
+    assert_eq!(image.provider_calls, 1);
+    assert_eq!(image.retries(), 0);
+    assert!(
+        image
+            .response_id
+            .as_deref()
+            .is_some_and(|id| id.starts_with("resp_")),
+        "{:?}",
+        image.response_id
+    );
+    assert!(
+        image
+            .image_call_id
+            .as_deref()
+            .is_some_and(|id| id.starts_with("ig_")),
+        "{:?}",
+        image.image_call_id
+    );
+
+    let calls = mock.calls();
+    assert_eq!(summary(&calls), (1, 1, 0));
+    let sent = &calls.requests[0];
+    assert_eq!(
+        (sent.method.as_str(), sent.path.as_str()),
+        ("POST", "/v1/responses")
+    );
+    assert!(sent.authorization_present, "the bearer key is sent");
+    let body = &sent.body;
+    assert_eq!(body["model"], json!(state.settings.openai.model));
+    assert_eq!(body["input"], json!(PROMPT));
+    assert_eq!(body["tools"].as_array().map(Vec::len), Some(1));
+    let tool = &body["tools"][0];
+    assert_eq!(tool["type"], "image_generation");
+    assert_eq!(tool["model"], "gpt-image-1");
+    assert_eq!(tool["size"], "1024x1024");
+    assert_eq!(tool["quality"], "low");
+    assert_eq!(tool["output_format"], "png");
+    assert_eq!(body["tool_choice"], json!({"type": "image_generation"}));
+    assert!(
+        body.get("previous_response_id").is_none(),
+        "a first picture refers to nothing: {body}"
+    );
+}
+
+#[tokio::test]
+async fn returned_png_carries_the_provenance_record() {
+    let (mock, state) = mock_and_state(&[]).await;
+    mock.script(vec![Step::Image { delay_ms: 0 }]);
+
+    let image = generate(&state, request("prov-1", "openai", PROMPT))
+        .await
+        .expect("the mock draws");
+
+    let chunks =
+        read_text_chunks(&decode_b64(&image.b64)).expect("the PNG's text chunks are readable");
+    let (_, record) = chunks
+        .iter()
+        .find(|(keyword, _)| keyword == "proofsheet:provenance")
+        .unwrap_or_else(|| {
+            panic!(
+                "no provenance chunk among {:?}",
+                chunks.iter().map(|c| &c.0).collect::<Vec<_>>()
+            )
+        });
+    let record: Value = serde_json::from_str(record).expect("the provenance is JSON");
+    assert_eq!(record["prompt"], PROMPT);
+    assert_eq!(record["provider"], "OpenAI");
+    assert_eq!(record["engine"], "openai");
+    assert_eq!(record["model"], "gpt-image-1");
+    assert_eq!(record["size"], json!(image.size));
+    assert_eq!(record["revised_prompt"], json!(image.revised_prompt));
+    assert_eq!(record["provider_calls"], 1);
+    assert!(
+        record["app"]
+            .as_str()
+            .is_some_and(|app| app.starts_with("Proofsheet")),
+        "{record}"
+    );
+}
+
+#[tokio::test]
+async fn refine_with_a_response_id_sends_previous_response_id_and_the_feedback() {
+    let (mock, state) = mock_and_state(&[]).await;
+    let first = generate(&state, request("ref-1", "openai", PROMPT))
+        .await
+        .expect("first picture");
+
+    let refined = generate(
+        &state,
+        refinement("ref-2", PROMPT, "make the sky green", parent_of(&first)),
+    )
+    .await
+    .expect("the mock accepts its own response id");
+
+    let sent = &bodies(&mock)[1];
+    assert_eq!(sent["previous_response_id"], json!(first.response_id));
+    assert_eq!(sent["input"], "Edit the previous image: make the sky green");
+    assert_eq!(sent["tools"][0]["type"], "image_generation");
+    // The mock builds an edit's revised prompt on the earlier one: proof it resolved the id.
+    let earlier = first.revised_prompt.expect("first revised prompt");
+    assert!(
+        refined
+            .revised_prompt
+            .as_deref()
+            .is_some_and(|p| p.starts_with(&earlier)),
+        "{:?}",
+        refined.revised_prompt
+    );
+    assert_ne!(refined.response_id, first.response_id);
+}
+
+#[tokio::test]
+async fn refine_with_only_an_image_call_id_sends_an_image_generation_call_item() {
+    let (mock, state) = mock_and_state(&[]).await;
+    let first = generate(&state, request("call-1", "openai", PROMPT))
+        .await
+        .expect("first picture");
+    let parent = ParentImage {
+        response_id: None,
+        ..parent_of(&first)
+    };
+    let call_id = parent
+        .image_call_id
+        .clone()
+        .expect("the first picture has an image call id");
+
+    let refined = generate(
+        &state,
+        refinement("call-2", PROMPT, "add a rowing boat", parent),
+    )
+    .await
+    .expect("the mock accepts its own image call id");
+
+    let sent = &bodies(&mock)[1];
+    assert!(sent.get("previous_response_id").is_none(), "{sent}");
+    assert_eq!(
+        sent["input"],
+        json!([
+            {"role": "user", "content": [{"type": "input_text", "text": "Edit the previous image: add a rowing boat"}]},
+            {"type": "image_generation_call", "id": call_id},
+        ])
+    );
+    let earlier = first.revised_prompt.expect("first revised prompt");
+    assert!(
+        refined
+            .revised_prompt
+            .as_deref()
+            .is_some_and(|p| p.starts_with(&earlier)),
+        "{:?}",
+        refined.revised_prompt
+    );
+}
+
+#[tokio::test]
+async fn rate_limit_then_success_is_retried_and_succeeds() {
+    let (mock, state) = mock_and_state(&[]).await;
+    mock.script(vec![
+        Step::RateLimited {
+            retry_after_ms: Some(20),
+            delay_ms: 0,
+        },
+        Step::Image { delay_ms: 0 },
+    ]);
+
+    let image = generate(&state, request("rl-1", "openai", PROMPT))
+        .await
+        .expect("the retry succeeds");
+
+    assert_eq!(image.provider_calls, 2);
+    assert_eq!(image.retries(), 1);
+    assert_eq!(mock.calls().count, 2);
+}
+
+#[tokio::test]
+async fn persistent_rate_limit_gives_up_after_the_configured_attempts() {
+    let (mock, state) = mock_and_state(&[]).await;
+    assert_eq!(state.settings.retry.max_attempts, 3, "the shipped default");
+    mock.script(vec![
+        Step::RateLimited {
+            retry_after_ms: Some(20),
+            delay_ms: 0
+        };
+        5
+    ]);
+
+    let (failure, message, calls) =
+        provider_error(generate(&state, request("rl-2", "openai", PROMPT)).await);
+
+    assert_eq!(failure, ProviderFailure::RateLimited);
+    assert!(
+        message.starts_with("OpenAI is rate limiting; retried 2 times"),
+        "{message}"
+    );
+    assert_eq!(calls, 3);
+    assert_eq!(mock.calls().count, 3);
+}
+
+#[tokio::test]
+async fn invalid_api_key_is_not_retried_and_never_echoes_the_key() {
+    let (mock, state) = mock_and_state(&[]).await;
+    mock.script(vec![Step::InvalidApiKey { delay_ms: 0 }]);
+
+    let result = generate(&state, request("auth-1", "openai", PROMPT)).await;
+    let error = result.as_ref().expect_err("401 fails").clone();
+    let (failure, message, calls) = provider_error(result);
+
+    assert_eq!(failure, ProviderFailure::Auth);
+    assert_eq!(
+        message,
+        "OpenAI rejected the API key (401): check OPENAI_API_KEY"
+    );
+    assert_eq!(calls, 1);
+    assert_eq!(mock.calls().count, 1);
+    // The mock's 401 body quotes the key as `sk-te***1234`; none of it may reach a person.
+    let serialized = serde_json::to_string(&error).expect("AppError serializes");
+    assert!(!serialized.contains("sk-"), "{serialized}");
+    assert!(
+        !serialized.contains(&API_KEY[API_KEY.len() - 4..]),
+        "{serialized}"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_configured_key_gets_the_auth_message_after_one_call() {
+    let mock = start_mock().await;
+    let wrong_key = "sk-wrong-key-qrstuvwxyz9876";
+    let state = openai_state_at(&mock.base_url(), wrong_key, &[]);
+
+    let result = generate(&state, request("auth-2", "openai", PROMPT)).await;
+    let serialized = serde_json::to_string(result.as_ref().expect_err("401 fails"))
+        .expect("AppError serializes");
+    let (failure, message, calls) = provider_error(result);
+
+    assert_eq!(failure, ProviderFailure::Auth);
+    assert_eq!(
+        message,
+        "OpenAI rejected the API key (401): check OPENAI_API_KEY"
+    );
+    assert_eq!(calls, 1);
+    assert_eq!(mock.calls().count, 1);
+    assert!(
+        !serialized.contains("sk-") && !serialized.contains("9876"),
+        "{serialized}"
+    );
+}
+
+#[tokio::test]
+async fn moderation_block_is_reported_as_a_safety_rejection_without_retry() {
+    let (mock, state) = mock_and_state(&[]).await;
+    mock.script(vec![Step::ModerationBlocked { delay_ms: 0 }]);
+
+    let (failure, message, calls) =
+        provider_error(generate(&state, request("mod-1", "openai", PROMPT)).await);
+
+    assert_eq!(failure, ProviderFailure::ContentRejected);
+    assert!(
+        message.starts_with("The prompt was blocked by OpenAI's safety system"),
+        "{message}"
+    );
+    assert!(
+        message.contains("(sexual)"),
+        "the moderation category is shown: {message}"
+    );
+    assert_eq!(calls, 1);
+    assert_eq!(mock.calls().count, 1);
+}
+
+#[tokio::test]
+async fn insufficient_quota_is_quota_exhausted_and_not_retried() {
+    let (mock, state) = mock_and_state(&[]).await;
+    mock.script(vec![Step::InsufficientQuota { delay_ms: 0 }]);
+
+    let (failure, message, calls) =
+        provider_error(generate(&state, request("quota-1", "openai", PROMPT)).await);
+
+    assert_eq!(failure, ProviderFailure::QuotaExhausted);
+    assert_eq!(
+        message,
+        "OpenAI says the account has no quota left (429): check its plan and billing"
+    );
+    assert_eq!(calls, 1);
+    assert_eq!(mock.calls().count, 1);
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_until_success() {
+    let (mock, state) = mock_and_state(&[]).await;
+    mock.script(vec![
+        Step::ServerError {
+            status: 500,
+            delay_ms: 0,
+        },
+        Step::ServerError {
+            status: 500,
+            delay_ms: 0,
+        },
+        Step::Image { delay_ms: 0 },
+    ]);
+
+    let image = generate(&state, request("5xx-1", "openai", PROMPT))
+        .await
+        .expect("the third call succeeds");
+
+    assert_eq!(image.provider_calls, 3);
+    assert_eq!(mock.calls().count, 3);
+}
+
+#[tokio::test]
+async fn x_should_retry_false_stops_retrying_a_server_error() {
+    let (mock, state) = mock_and_state(&[]).await;
+    mock.script(vec![Step::Error {
+        status: 500,
+        kind: "server_error".into(),
+        code: None,
+        param: None,
+        message: "The server had an error while processing your request.".into(),
+        headers: BTreeMap::from([("x-should-retry".to_string(), "false".to_string())]),
+        delay_ms: 0,
+    }]);
+
+    let (failure, message, calls) =
+        provider_error(generate(&state, request("nsr-1", "openai", PROMPT)).await);
+
+    assert_eq!(failure, ProviderFailure::Unavailable);
+    assert!(
+        message.starts_with("OpenAI had a server error (500)"),
+        "{message}"
+    );
+    assert_eq!(calls, 1);
+    assert_eq!(mock.calls().count, 1);
+}
+
+#[tokio::test]
+async fn failed_response_with_a_policy_violation_is_a_content_rejection() {
+    let (mock, state) = mock_and_state(&[]).await;
+    mock.script(vec![Step::Failed {
+        code: "image_content_policy_violation".into(),
+        message: "The image could not be generated.".into(),
+        delay_ms: 0,
+    }]);
+
+    let (failure, message, calls) =
+        provider_error(generate(&state, request("failed-1", "openai", PROMPT)).await);
+
+    assert_eq!(failure, ProviderFailure::ContentRejected);
+    assert!(
+        message.starts_with("The prompt was blocked by OpenAI's safety system"),
+        "{message}"
+    );
+    assert_eq!(calls, 1);
+    assert_eq!(mock.calls().count, 1);
+}
+
+#[tokio::test]
+async fn attempt_timeout_fails_with_timeout_and_drops_the_request() {
+    let (mock, state) = mock_and_state(&[
+        ("PROOFSHEET_RETRY_ATTEMPT_TIMEOUT_SECS", "1"),
+        ("PROOFSHEET_RETRY_MAX_ATTEMPTS", "1"),
+    ])
+    .await;
+    mock.script(vec![Step::Image { delay_ms: 3000 }]);
+
+    let (failure, message, calls) =
+        provider_error(generate(&state, request("slow-1", "openai", PROMPT)).await);
+
+    assert_eq!(failure, ProviderFailure::Timeout);
+    assert_eq!(message, "OpenAI did not answer in time (no answer after 1 s); no retry was possible in the time allowed.");
+    assert_eq!(calls, 1);
+    // The abandoned HTTP request is closed, so the mock counts it as cancelled, not answered.
+    let calls = wait_for_calls(&mock, "the timed-out request cancelled", |c| {
+        c.cancelled == 1
+    })
+    .await;
+    assert_eq!(summary(&calls), (1, 0, 1));
+}
+
+#[tokio::test]
+async fn cancel_stops_a_running_generation_and_its_http_request() {
+    let (mock, state) = mock_and_state(&[]).await;
+    mock.script(vec![Step::Image { delay_ms: 30_000 }]);
+    let task = tokio::spawn({
+        let state = state.clone();
+        async move { generate(&state, request("cancel-me", "openai", PROMPT)).await }
+    });
+    wait_for_calls(&mock, "the generation's request", |c| c.count == 1).await;
+
+    assert_eq!(
+        cancel(&state, "cancel-me"),
+        Ok(true),
+        "the generation was running"
+    );
+
+    // The bound only keeps a broken test from hanging for the mock's 30 s; it is far below it.
+    let outcome = tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .expect("generate returns once cancelled, without waiting for the provider")
+        .expect("the task did not panic");
+    assert_eq!(outcome, Err(AppError::Cancelled));
+    assert!(
+        state.inflight.is_empty(),
+        "the cancelled generation is no longer registered"
+    );
+    let calls = wait_for_calls(&mock, "the cancelled request", |c| c.cancelled == 1).await;
+    assert_eq!(summary(&calls), (1, 0, 1));
+    assert_eq!(
+        cancel(&state, "cancel-me"),
+        Ok(false),
+        "nothing left to cancel"
+    );
+}
+
+#[tokio::test]
+async fn connection_refused_is_a_retried_network_failure() {
+    let closed_port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+        listener.local_addr().expect("local address").port()
+    };
+    let state = openai_state_at(&format!("http://127.0.0.1:{closed_port}/v1"), API_KEY, &[]);
+
+    let (failure, message, calls) =
+        provider_error(generate(&state, request("net-1", "openai", PROMPT)).await);
+
+    assert_eq!(failure, ProviderFailure::Network);
+    assert!(message.starts_with("Could not reach OpenAI"), "{message}");
+    assert!(message.contains("retried 2 times"), "{message}");
+    assert_eq!(calls, 3);
+    assert!(!message.contains(API_KEY), "{message}");
+}
+
+#[tokio::test]
+async fn empty_and_over_long_prompts_are_refused_before_any_call() {
+    let (mock, state) = mock_and_state(&[]).await;
+
+    let (field, message) = invalid_input(generate(&state, request("val-1", "openai", "")).await);
+    assert_eq!(field, "prompt");
+    assert!(message.contains("prompt is empty"), "{message}");
+
+    let long = "a".repeat(32_001);
+    let (field, message) = invalid_input(generate(&state, request("val-2", "openai", &long)).await);
+    assert_eq!(field, "prompt");
+    assert_eq!(
+        message,
+        "The prompt is 32001 characters long; OpenAI accepts at most 32000."
+    );
+
+    assert_eq!(mock.calls().count, 0, "nothing reached the provider");
+}
+
+#[tokio::test]
+async fn unknown_engine_is_refused_naming_the_engines_on_offer() {
+    let (mock, state) = mock_and_state(&[]).await;
+
+    let (field, message) =
+        invalid_input(generate(&state, request("val-3", "midjourney", PROMPT)).await);
+
+    assert_eq!(field, "engine");
+    assert!(message.contains("\"midjourney\""), "{message}");
+    assert!(message.contains("openai, offline"), "{message}");
+    assert_eq!(mock.calls().count, 0);
+}
