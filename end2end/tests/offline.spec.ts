@@ -31,6 +31,11 @@ test.describe("offline engine (no API key)", () => {
     await expect(studio.el("result-image")).toHaveAttribute("src", second!);
     await studio.el("attempt-item").nth(2).click();
 
+    // Approve and Start over are decisions of the browser alone: no server round trip.
+    const apiCalls: string[] = [];
+    page.on("request", (request) => {
+      if (new URL(request.url()).pathname.startsWith("/api/")) apiCalls.push(request.url());
+    });
     await studio.el("approve-button").click();
     await studio.expectStage("final");
     await expect(studio.el("final-image")).toBeVisible();
@@ -53,6 +58,7 @@ test.describe("offline engine (no API key)", () => {
     await studio.expectStage("initial_input");
     await expect(studio.el("prompt-input")).toHaveValue("");
     await expect(studio.el("prompt-input")).toBeFocused();
+    expect(apiCalls, "approve, download and start over stay in the browser").toEqual([]);
   });
 
   test("Ctrl+Enter generates from the prompt box", async ({ studio }) => {
@@ -99,6 +105,25 @@ test.describe("offline engine (no API key)", () => {
     await studio.waitReady();
     await studio.expectStage("final");
     await expect(studio.el("final-image")).toHaveAttribute("src", approved!);
+  });
+
+  test("when browser storage is full the person is told, and the session still works", async ({ studio, page }) => {
+    await studio.open();
+    // Fill localStorage to within a few kilobytes of its quota.
+    await page.evaluate(() => {
+      let chunk = "x".repeat(1 << 20);
+      for (let i = 0; chunk.length > 1000; ) {
+        try {
+          localStorage.setItem(`filler-${i++}`, chunk);
+        } catch {
+          chunk = chunk.slice(0, chunk.length / 2);
+        }
+      }
+    });
+    await studio.generateAndReview("a blue boat");
+    await expect(studio.el("storage-note")).toContainText("Browser storage is full");
+    await studio.el("approve-button").click();
+    await studio.expectStage("final");
   });
 
   test("works on a phone-width screen without sideways scrolling", async ({ studio, page }) => {

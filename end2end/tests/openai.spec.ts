@@ -82,4 +82,16 @@ test.describe("OpenAI engine (against the mock OpenAI server)", () => {
     await expect(studio.el("prompt-input")).toHaveValue("a very slow picture");
     await expect.poll(async () => (await mock.calls()).cancelled, { message: "the provider call was aborted" }).toBe(1);
   });
+
+  test("a reload during a generation returns to the prompt and says why", async ({ studio, mock, page }) => {
+    await mock.script([{ respond: "image", delay_ms: 30_000 }]);
+    await studio.open();
+    await studio.generate("a picture interrupted by a reload");
+    await studio.expectStage("generating");
+    await page.reload();
+    await studio.waitReady();
+    await studio.expectStage("initial_input");
+    await expect(studio.el("prompt-input")).toHaveValue("a picture interrupted by a reload");
+    await expect(studio.el("info-message")).toContainText("reloaded during a generation");
+  });
 });

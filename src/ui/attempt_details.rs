@@ -6,7 +6,7 @@ use leptos::prelude::*;
 #[component]
 pub fn AttemptDetails(image: GeneratedImage) -> impl IntoView {
     let retries = image.retries();
-    let seconds = format!("{:.1} s", image.elapsed_ms as f64 / 1000.0);
+    let seconds = duration_text(image.elapsed_ms);
     view! {
         <dl class="details" data-testid="image-details">
             <dt>"Provider"</dt>
@@ -25,5 +25,23 @@ pub fn AttemptDetails(image: GeneratedImage) -> impl IntoView {
                 <dd class="revised" data-testid="detail-revised-prompt">{revised}</dd>
             })}
         </dl>
+    }
+}
+
+/// "840 ms" under a second (the offline engine), "41.2 s" above.
+fn duration_text(ms: u64) -> String {
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(super::duration_text(15), "15 ms");
+        assert_eq!(super::duration_text(41_234), "41.2 s");
     }
 }

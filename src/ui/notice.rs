@@ -1,7 +1,8 @@
 use crate::fsm::Notice;
 use leptos::prelude::*;
 
-/// Errors are alerts (read out at once); information is a polite status. Both can be dismissed.
+/// Errors are alerts (read out at once); information is a polite status. Both can be dismissed;
+/// the button sits outside the announced text so it is not read as part of the message.
 #[component]
 pub fn NoticeBanner(notice: Signal<Option<Notice>>, on_dismiss: Callback<()>) -> impl IntoView {
     move || {
@@ -11,8 +12,8 @@ pub fn NoticeBanner(notice: Signal<Option<Notice>>, on_dismiss: Callback<()>) ->
                 Notice::Info(text) => ("notice notice-info", "status", "info-message", text),
             };
             view! {
-                <div class=class role=role data-testid=testid>
-                    <p>{text}</p>
+                <div class=class>
+                    <p role=role data-testid=testid>{text}</p>
                     <button type="button" class="notice-dismiss" aria-label="Dismiss" on:click=move |_| on_dismiss.run(())>
                         "×"
                     </button>

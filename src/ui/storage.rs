@@ -17,7 +17,10 @@ pub struct Saved {
 
 #[derive(Default)]
 pub struct SaveReport {
+    /// Older pictures removed to make room for newer ones.
     pub images_evicted: usize,
+    /// Pictures that did not fit even after eviction.
+    pub images_unsaved: usize,
     pub session_failed: bool,
 }
 
@@ -25,10 +28,10 @@ impl SaveReport {
     pub fn note(&self) -> Option<String> {
         if self.session_failed {
             Some("Browser storage is full: this session will not survive a reload.".into())
-        } else if self.images_evicted > 0 {
+        } else if self.images_evicted + self.images_unsaved > 0 {
             Some(format!(
-                "Browser storage is full: {} older picture(s) will not survive a reload.",
-                self.images_evicted
+                "Browser storage is full: {} picture(s) will not survive a reload.",
+                self.images_evicted + self.images_unsaved
             ))
         } else {
             None
@@ -141,7 +144,10 @@ mod browser {
                     STORED.with(|s| s.borrow_mut().insert(key.clone()));
                     break;
                 }
-                let Some(oldest) = evictable.pop() else { break };
+                let Some(oldest) = evictable.pop() else {
+                    report.images_unsaved += 1;
+                    break;
+                };
                 let _ = storage.remove_item(&oldest);
                 STORED.with(|s| s.borrow_mut().remove(&oldest));
                 report.images_evicted += 1;
