@@ -231,59 +231,11 @@ pub fn update(stage: &Stage, event: Event) -> (Stage, Option<Command>) {
             };
             start(session, request, Origin::Input)
         }
-        (
-            Stage::UserFeedback {
-                session,
-                shown,
-                compare,
-                feedback,
-                ..
-            },
-            Event::Regenerate(fresh),
-        ) => {
-            let request = first_request(&session.draft, fresh);
-            start(
-                session,
-                request,
-                Origin::Review {
-                    shown,
-                    compare,
-                    feedback,
-                },
-            )
+        (review @ Stage::UserFeedback { .. }, Event::Regenerate(fresh)) => {
+            from_review(review, fresh, false)
         }
-        (
-            Stage::UserFeedback {
-                session,
-                shown,
-                compare,
-                feedback,
-                notice,
-            },
-            Event::Refine(fresh),
-        ) => {
-            if feedback.trim().is_empty() {
-                return (
-                    Stage::UserFeedback {
-                        session,
-                        shown,
-                        compare,
-                        feedback,
-                        notice,
-                    },
-                    None,
-                );
-            }
-            let request = refinement(&session.attempts[shown], &feedback, fresh);
-            start(
-                session,
-                request,
-                Origin::Review {
-                    shown,
-                    compare,
-                    feedback,
-                },
-            )
+        (review @ Stage::UserFeedback { .. }, Event::Refine(fresh)) => {
+            from_review(review, fresh, true)
         }
         (
             Stage::UserFeedback {
@@ -426,6 +378,34 @@ pub fn update(stage: &Stage, event: Event) -> (Stage, Option<Command>) {
         ),
         (unchanged, _) => (unchanged, None),
     }
+}
+
+/// Regenerate (a new take on the session's prompt) or Refine (the shown attempt plus the feedback).
+fn from_review(review: Stage, fresh: Fresh, refine: bool) -> (Stage, Option<Command>) {
+    let Stage::UserFeedback {
+        session,
+        shown,
+        compare,
+        feedback,
+        ..
+    } = &review
+    else {
+        return (review, None);
+    };
+    if refine && feedback.trim().is_empty() {
+        return (review, None);
+    }
+    let request = if refine {
+        refinement(&session.attempts[*shown], feedback, fresh)
+    } else {
+        first_request(&session.draft, fresh)
+    };
+    let origin = Origin::Review {
+        shown: *shown,
+        compare: *compare,
+        feedback: feedback.clone(),
+    };
+    start(session.clone(), request, origin)
 }
 
 fn start(session: Session, request: GenerateRequest, origin: Origin) -> (Stage, Option<Command>) {
