@@ -1,10 +1,12 @@
-//! The HTML shell and the routes.
+//! The HTML shell and the page.
+//!
+//! One page, so no router and no leptos_meta: the head is written here once, and leaving those
+//! crates out keeps them out of the browser bundle (first-load size is a goal, see bench/).
+//! Unknown paths are answered by `leptos_axum::file_and_error_handler`, which serves static
+//! files and otherwise this page with status 404.
 
 use crate::ui::studio::StudioPage;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::StaticSegment;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -14,10 +16,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="description" content="Proofsheet: generate, review, refine and approve AI images"/>
+                <title>"Proofsheet"</title>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                <link rel="stylesheet" href="/pkg/proofsheet.css"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
-                <MetaTags/>
             </head>
             <body>
                 <App/>
@@ -28,14 +31,5 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 
 #[component]
 pub fn App() -> impl IntoView {
-    provide_meta_context();
-    view! {
-        <Stylesheet id="leptos" href="/pkg/proofsheet.css"/>
-        <Title text="Proofsheet"/>
-        <Router>
-            <Routes fallback=|| view! { <p class="not-found">"Page not found."</p> }>
-                <Route path=StaticSegment("") view=StudioPage/>
-            </Routes>
-        </Router>
-    }
+    view! { <StudioPage/> }
 }
