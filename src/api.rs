@@ -7,22 +7,36 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
 
 /// `POST /api/generate_image` with `{"request": GenerateRequest}`; answers a `GeneratedImage`,
-/// or an `AppError` with status 500.
+/// or an `AppError` with the status `AppError::http_status` gives.
 #[server(prefix = "/api", endpoint = "generate_image", input = Json, output = Json)]
 pub async fn generate_image(request: GenerateRequest) -> Result<GeneratedImage, AppError> {
     let state = crate::server::state::app_state()?;
-    crate::server::generate::generate(&state, request).await
+    with_status(crate::server::generate::generate(&state, request).await)
 }
 
 /// `POST /api/cancel_generation` with `{"request_id": "…"}`; true when it was running.
 #[server(prefix = "/api", endpoint = "cancel_generation", input = Json, output = Json)]
 pub async fn cancel_generation(request_id: String) -> Result<bool, AppError> {
     let state = crate::server::state::app_state()?;
-    crate::server::generate::cancel(&state, &request_id)
+    with_status(crate::server::generate::cancel(&state, &request_id))
 }
 
 /// `GET /api/list_engines`: the engines this server offers and what each supports.
 #[server(prefix = "/api", endpoint = "list_engines", input = GetUrl, output = Json)]
 pub async fn list_engines() -> Result<EngineCatalog, AppError> {
     Ok(crate::server::state::app_state()?.providers.catalog())
+}
+
+/// server_fn answers every error with 500; say what kind of failure it was instead.
+#[cfg(feature = "ssr")]
+fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(error) = &result {
+        if let (Some(options), Ok(status)) = (
+            use_context::<leptos_axum::ResponseOptions>(),
+            axum::http::StatusCode::from_u16(error.http_status()),
+        ) {
+            options.set_status(status);
+        }
+    }
+    result
 }

@@ -44,6 +44,25 @@ pub enum AppError {
     Transport(ServerFnErrorErr),
 }
 
+impl AppError {
+    /// The HTTP status the JSON API answers with, so callers other than the studio can branch on
+    /// it: the caller's mistake (4xx), the provider's refusal or failure (422, 429, 502, 504), ours (500).
+    pub fn http_status(&self) -> u16 {
+        match self {
+            AppError::InvalidInput { .. } => 400,
+            AppError::Cancelled => 409,
+            AppError::Provider { failure, .. } => match failure {
+                ProviderFailure::ContentRejected => 422,
+                ProviderFailure::RateLimited => 429,
+                ProviderFailure::NotConfigured => 503,
+                ProviderFailure::Timeout => 504,
+                _ => 502,
+            },
+            AppError::Internal { .. } | AppError::Transport(_) => 500,
+        }
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
@@ -75,6 +94,34 @@ mod tests {
         assert!(err
             .to_string()
             .starts_with("Could not reach the Proofsheet server"));
+    }
+
+    #[test]
+    fn statuses_tell_whose_problem_it_is() {
+        let provider = |failure| AppError::Provider {
+            failure,
+            message: String::new(),
+            provider_calls: 1,
+        };
+        let invalid = AppError::InvalidInput {
+            field: "prompt".into(),
+            message: String::new(),
+        };
+        assert_eq!(invalid.http_status(), 400);
+        assert_eq!(provider(ProviderFailure::Auth).http_status(), 502);
+        assert_eq!(
+            provider(ProviderFailure::ContentRejected).http_status(),
+            422
+        );
+        assert_eq!(provider(ProviderFailure::RateLimited).http_status(), 429);
+        assert_eq!(provider(ProviderFailure::Timeout).http_status(), 504);
+        assert_eq!(
+            AppError::Internal {
+                reference: "E1".into()
+            }
+            .http_status(),
+            500
+        );
     }
 
     #[test]

@@ -189,10 +189,10 @@ async fn generate_image_on_the_openai_engine_answers_the_mocks_picture() {
     assert_eq!(mock.calls().count, 1);
 }
 
-/// server_fn answers a failed server function with status 500, a `serverfnerror` header naming
-/// the function's path, and the error encoded with the error type's encoder: JSON `AppError`.
+/// A failed server function answers the status `AppError::http_status` chose (400 for bad
+/// input), server_fn's `serverfnerror` header naming the function's path, and the error as JSON.
 #[tokio::test]
-async fn invalid_request_answers_500_with_the_json_app_error() {
+async fn invalid_request_answers_400_with_the_json_app_error() {
     let router = build_router(offline_state());
 
     let answer = send(
@@ -204,12 +204,7 @@ async fn invalid_request_answers_500_with_the_json_app_error() {
     )
     .await;
 
-    assert_eq!(
-        answer.status,
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "{}",
-        answer.text()
-    );
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.text());
     assert_eq!(
         answer
             .headers
@@ -239,12 +234,7 @@ async fn provider_errors_over_http_never_show_the_api_key() {
     )
     .await;
 
-    assert_eq!(
-        answer.status,
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "{}",
-        answer.text()
-    );
+    assert_eq!(answer.status, StatusCode::BAD_GATEWAY, "{}", answer.text());
     assert_no_key(&answer, "the auth error");
     match answer.json::<AppError>() {
         AppError::Provider {
@@ -270,7 +260,7 @@ async fn provider_errors_over_http_never_show_the_api_key() {
         ),
     )
     .await;
-    assert_eq!(empty.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST);
     assert_no_key(&empty, "the validation error");
 }
 
