@@ -10,7 +10,8 @@ fn random_u64() -> u64 {
     (high << 32) | low
 }
 
-/// Only reached in native unit tests; the server never makes requests.
+/// The server renders the page but never runs its event handlers; this only lets the shared UI
+/// code compile natively.
 #[cfg(not(feature = "hydrate"))]
 fn random_u64() -> u64 {
     use std::hash::{BuildHasher, RandomState};
