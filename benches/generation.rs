@@ -29,7 +29,7 @@ use reqwest::{Client, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
 use tokio::task::JoinSet;
 
-const API_KEY: &str = "sk-bench-0000000000000000000000";
+const API_KEY: &str = "sk-fake-bench-key";
 const PROMPT: &str = "a lighthouse at dusk, watercolour";
 /// Filler the mock adds to each PNG. Its 1024x1024 gradient is ~22 KB, so the files come out at
 /// ~1.5 MB, the size of a real gpt-image-1 PNG (the report prints the exact size).

@@ -43,7 +43,7 @@ export default defineConfig({
   ],
   webServer: [
     {
-      command: `./target/release/mock-openai --addr 127.0.0.1:${MOCK_PORT} --api-key sk-e2e-test-key-0000000000001234`,
+      command: `./target/release/mock-openai --addr 127.0.0.1:${MOCK_PORT} --api-key sk-fake-e2e-qkzv`,
       cwd: root,
       url: `http://127.0.0.1:${MOCK_PORT}/__mock/calls`,
       reuseExistingServer: false,
@@ -64,7 +64,7 @@ export default defineConfig({
       reuseExistingServer: false,
       timeout: 30_000,
       env: appEnv(OPENAI_PORT, {
-        OPENAI_API_KEY: "sk-e2e-test-key-0000000000001234",
+        OPENAI_API_KEY: "sk-fake-e2e-qkzv",
         OPENAI_BASE_URL: `http://127.0.0.1:${MOCK_PORT}/v1`,
         // Short, fixed backoff so retry tests take well under a second.
         PROOFSHEET_RETRY_BASE_DELAY_MS: "100",

@@ -299,7 +299,7 @@ async fn invalid_api_key_is_not_retried_and_never_echoes_the_key() {
     );
     assert_eq!(calls, 1);
     assert_eq!(mock.calls().count, 1);
-    // The mock's 401 body quotes the key as `sk-te***1234`; none of it may reach a person.
+    // The mock's 401 body quotes the key as `sk-fa***qkzv`; none of it may reach a person.
     let serialized = serde_json::to_string(&error).expect("AppError serializes");
     assert!(!serialized.contains("sk-"), "{serialized}");
     assert!(
@@ -311,7 +311,7 @@ async fn invalid_api_key_is_not_retried_and_never_echoes_the_key() {
 #[tokio::test]
 async fn a_wrong_configured_key_gets_the_auth_message_after_one_call() {
     let mock = start_mock().await;
-    let wrong_key = "sk-wrong-key-qrstuvwxyz9876";
+    let wrong_key = "sk-fake-wrong-jxwq";
     let state = openai_state_at(&mock.base_url(), wrong_key, &[]);
 
     let result = generate(&state, request("auth-2", "openai", PROMPT)).await;
@@ -327,7 +327,7 @@ async fn a_wrong_configured_key_gets_the_auth_message_after_one_call() {
     assert_eq!(calls, 1);
     assert_eq!(mock.calls().count, 1);
     assert!(
-        !serialized.contains("sk-") && !serialized.contains("9876"),
+        !serialized.contains("sk-") && !serialized.contains("jxwq"),
         "{serialized}"
     );
 }

@@ -12,7 +12,7 @@ use proofsheet::server::state::AppState;
 use std::time::Duration;
 
 /// The key the mock is started with and, unless a test says otherwise, the one configured.
-pub const API_KEY: &str = "sk-test-abcdefghijklmnop1234";
+pub const API_KEY: &str = "sk-fake-test-qkzv";
 
 /// The settings file the server ships with.
 pub const LEPTOS_TOML: &str = include_str!("../../Leptos.toml");
