@@ -192,24 +192,75 @@ impl Stage {
 /// Applies one event. Events that make no sense in the current stage (a double click, a late
 /// answer for a cancelled request) leave the stage as it is.
 pub fn update(stage: &Stage, event: Event) -> (Stage, Option<Command>) {
-    match (stage.clone(), event) {
-        (Stage::InitialInput { mut draft, notice }, Event::EditPrompt(prompt)) => {
-            draft.prompt = prompt;
-            (Stage::InitialInput { draft, notice }, None)
+    let mut next = stage.clone();
+    if edit_in_place(&mut next, &event) {
+        return (next, None);
+    }
+    transition(next, event)
+}
+
+/// Events that only change a field of the current stage (typing, choosing what to show).
+/// Returns false, changing nothing, when the event is not such an edit in this stage.
+fn edit_in_place(stage: &mut Stage, event: &Event) -> bool {
+    match (stage, event) {
+        (Stage::InitialInput { draft, .. }, Event::EditPrompt(prompt)) => {
+            draft.prompt.clone_from(prompt)
         }
         (
-            Stage::InitialInput { mut draft, notice },
+            Stage::InitialInput { draft, .. },
             Event::EditOptions {
                 engine,
                 size,
                 quality,
             },
         ) => {
-            draft.engine = engine;
-            draft.size = size;
-            draft.quality = quality;
-            (Stage::InitialInput { draft, notice }, None)
+            draft.engine.clone_from(engine);
+            draft.size.clone_from(size);
+            draft.quality.clone_from(quality);
         }
+        (Stage::UserFeedback { feedback, .. }, Event::EditFeedback(text)) => {
+            feedback.clone_from(text)
+        }
+        (
+            Stage::UserFeedback {
+                session,
+                shown,
+                compare,
+                ..
+            },
+            Event::Show(index),
+        ) if *index < session.attempts.len() => {
+            *shown = *index;
+            // Comparing an attempt with itself shows nothing new.
+            if *compare == Some(*index) {
+                *compare = None;
+            }
+        }
+        (
+            Stage::UserFeedback {
+                session,
+                shown,
+                compare,
+                ..
+            },
+            Event::Compare(choice),
+        ) if choice.is_none_or(|c| c < session.attempts.len() && c != *shown) => {
+            *compare = *choice;
+        }
+        (
+            Stage::InitialInput { notice, .. } | Stage::UserFeedback { notice, .. },
+            Event::DismissNotice,
+        ) => {
+            *notice = None;
+        }
+        _ => return false,
+    }
+    true
+}
+
+/// Events that move to another stage, possibly with a command to carry out.
+fn transition(stage: Stage, event: Event) -> (Stage, Option<Command>) {
+    match (stage, event) {
         (Stage::InitialInput { draft, .. }, Event::Generate(fresh)) => {
             if draft.prompt.trim().is_empty() {
                 let notice = Notice::Error(AppError::InvalidInput {
@@ -225,11 +276,14 @@ pub fn update(stage: &Stage, event: Event) -> (Stage, Option<Command>) {
                 );
             }
             let request = first_request(&draft, fresh);
-            let session = Session {
-                draft,
-                attempts: Vec::new(),
-            };
-            start(session, request, Origin::Input)
+            start(
+                Session {
+                    draft,
+                    attempts: Vec::new(),
+                },
+                request,
+                Origin::Input,
+            )
         }
         (review @ Stage::UserFeedback { .. }, Event::Regenerate(fresh)) => {
             from_review(review, fresh, false)
@@ -237,25 +291,6 @@ pub fn update(stage: &Stage, event: Event) -> (Stage, Option<Command>) {
         (review @ Stage::UserFeedback { .. }, Event::Refine(fresh)) => {
             from_review(review, fresh, true)
         }
-        (
-            Stage::UserFeedback {
-                session,
-                shown,
-                compare,
-                notice,
-                ..
-            },
-            Event::EditFeedback(feedback),
-        ) => (
-            Stage::UserFeedback {
-                session,
-                shown,
-                compare,
-                feedback,
-                notice,
-            },
-            None,
-        ),
         (
             Stage::Generating {
                 session,
@@ -265,12 +300,14 @@ pub fn update(stage: &Stage, event: Event) -> (Stage, Option<Command>) {
             Event::Finished { request_id, result },
         ) => {
             if request_id != request.request_id {
-                let stale = Stage::Generating {
-                    session,
-                    request,
-                    origin,
-                };
-                return (stale, None);
+                return (
+                    Stage::Generating {
+                        session,
+                        request,
+                        origin,
+                    },
+                    None,
+                );
             }
             (finish(session, request, origin, result), None)
         }
@@ -294,47 +331,6 @@ pub fn update(stage: &Stage, event: Event) -> (Stage, Option<Command>) {
                 }),
             )
         }
-        (
-            Stage::UserFeedback {
-                session,
-                compare,
-                feedback,
-                notice,
-                ..
-            },
-            Event::Show(index),
-        ) if index < session.attempts.len() => {
-            let compare = compare.filter(|&c| c != index);
-            (
-                Stage::UserFeedback {
-                    session,
-                    shown: index,
-                    compare,
-                    feedback,
-                    notice,
-                },
-                None,
-            )
-        }
-        (
-            Stage::UserFeedback {
-                session,
-                shown,
-                feedback,
-                notice,
-                ..
-            },
-            Event::Compare(compare),
-        ) if compare.is_none_or(|c| c < session.attempts.len() && c != shown) => (
-            Stage::UserFeedback {
-                session,
-                shown,
-                compare,
-                feedback,
-                notice,
-            },
-            None,
-        ),
         (Stage::UserFeedback { session, shown, .. }, Event::Approve) => (
             Stage::Final {
                 session,
@@ -350,32 +346,6 @@ pub fn update(stage: &Stage, event: Event) -> (Stage, Option<Command>) {
             };
             (Stage::new(draft), None)
         }
-        (Stage::InitialInput { draft, .. }, Event::DismissNotice) => (
-            Stage::InitialInput {
-                draft,
-                notice: None,
-            },
-            None,
-        ),
-        (
-            Stage::UserFeedback {
-                session,
-                shown,
-                compare,
-                feedback,
-                ..
-            },
-            Event::DismissNotice,
-        ) => (
-            Stage::UserFeedback {
-                session,
-                shown,
-                compare,
-                feedback,
-                notice: None,
-            },
-            None,
-        ),
         (unchanged, _) => (unchanged, None),
     }
 }

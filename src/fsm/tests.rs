@@ -382,3 +382,23 @@ fn stage_names_match_the_test_contract() {
         ["initial_input", "generating", "user_feedback", "final"]
     );
 }
+
+#[test]
+fn a_notice_can_be_dismissed_without_losing_anything() {
+    let (failed, _) = run(
+        reviewing(),
+        vec![
+            Event::EditFeedback("warmer".into()),
+            Event::Refine(fresh("r")),
+            Event::Finished {
+                request_id: "r".into(),
+                result: Err(failure()),
+            },
+        ],
+    );
+    let (stage, _) = update(&failed, Event::DismissNotice);
+    assert!(
+        matches!(&stage, Stage::UserFeedback { notice: None, feedback, .. } if feedback == "warmer")
+    );
+    assert_eq!(stage.session().unwrap().attempts.len(), 2);
+}
