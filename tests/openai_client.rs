@@ -63,6 +63,17 @@ fn parent_of(image: &GeneratedImage) -> ParentImage {
     }
 }
 
+/// Runs one generation against a mock scripted with `step`, proves it made exactly one provider
+/// call (no retry), and returns the failure kind and message.
+async fn fails_without_retry(step: Step, request_id: &str) -> (ProviderFailure, String) {
+    let (mock, state) = mock_and_state(&[]).await;
+    mock.script(vec![step]);
+    let (failure, message, calls) =
+        provider_error(generate(&state, request(request_id, "openai", PROMPT)).await);
+    assert_eq!((calls, mock.calls().count), (1, 1), "{message}");
+    (failure, message)
+}
+
 #[tokio::test]
 async fn success_returns_a_png_with_openai_metadata_and_sends_the_documented_request() {
     let (mock, state) = mock_and_state(&[]).await;
@@ -334,12 +345,8 @@ async fn a_wrong_configured_key_gets_the_auth_message_after_one_call() {
 
 #[tokio::test]
 async fn moderation_block_is_reported_as_a_safety_rejection_without_retry() {
-    let (mock, state) = mock_and_state(&[]).await;
-    mock.script(vec![Step::ModerationBlocked { delay_ms: 0 }]);
-
-    let (failure, message, calls) =
-        provider_error(generate(&state, request("mod-1", "openai", PROMPT)).await);
-
+    let (failure, message) =
+        fails_without_retry(Step::ModerationBlocked { delay_ms: 0 }, "mod-1").await;
     assert_eq!(failure, ProviderFailure::ContentRejected);
     assert!(
         message.starts_with("The prompt was blocked by OpenAI's safety system"),
@@ -349,25 +356,17 @@ async fn moderation_block_is_reported_as_a_safety_rejection_without_retry() {
         message.contains("(sexual)"),
         "the moderation category is shown: {message}"
     );
-    assert_eq!(calls, 1);
-    assert_eq!(mock.calls().count, 1);
 }
 
 #[tokio::test]
 async fn insufficient_quota_is_quota_exhausted_and_not_retried() {
-    let (mock, state) = mock_and_state(&[]).await;
-    mock.script(vec![Step::InsufficientQuota { delay_ms: 0 }]);
-
-    let (failure, message, calls) =
-        provider_error(generate(&state, request("quota-1", "openai", PROMPT)).await);
-
+    let (failure, message) =
+        fails_without_retry(Step::InsufficientQuota { delay_ms: 0 }, "quota-1").await;
     assert_eq!(failure, ProviderFailure::QuotaExhausted);
     assert_eq!(
         message,
         "OpenAI says the account has no quota left (429): check its plan and billing"
     );
-    assert_eq!(calls, 1);
-    assert_eq!(mock.calls().count, 1);
 }
 
 #[tokio::test]
@@ -395,8 +394,7 @@ async fn server_errors_are_retried_until_success() {
 
 #[tokio::test]
 async fn x_should_retry_false_stops_retrying_a_server_error() {
-    let (mock, state) = mock_and_state(&[]).await;
-    mock.script(vec![Step::Error {
+    let step = Step::Error {
         status: 500,
         kind: "server_error".into(),
         code: None,
@@ -404,39 +402,28 @@ async fn x_should_retry_false_stops_retrying_a_server_error() {
         message: "The server had an error while processing your request.".into(),
         headers: BTreeMap::from([("x-should-retry".to_string(), "false".to_string())]),
         delay_ms: 0,
-    }]);
-
-    let (failure, message, calls) =
-        provider_error(generate(&state, request("nsr-1", "openai", PROMPT)).await);
-
+    };
+    let (failure, message) = fails_without_retry(step, "nsr-1").await;
     assert_eq!(failure, ProviderFailure::Unavailable);
     assert!(
         message.starts_with("OpenAI had a server error (500)"),
         "{message}"
     );
-    assert_eq!(calls, 1);
-    assert_eq!(mock.calls().count, 1);
 }
 
 #[tokio::test]
 async fn failed_response_with_a_policy_violation_is_a_content_rejection() {
-    let (mock, state) = mock_and_state(&[]).await;
-    mock.script(vec![Step::Failed {
+    let step = Step::Failed {
         code: "image_content_policy_violation".into(),
         message: "The image could not be generated.".into(),
         delay_ms: 0,
-    }]);
-
-    let (failure, message, calls) =
-        provider_error(generate(&state, request("failed-1", "openai", PROMPT)).await);
-
+    };
+    let (failure, message) = fails_without_retry(step, "failed-1").await;
     assert_eq!(failure, ProviderFailure::ContentRejected);
     assert!(
         message.starts_with("The prompt was blocked by OpenAI's safety system"),
         "{message}"
     );
-    assert_eq!(calls, 1);
-    assert_eq!(mock.calls().count, 1);
 }
 
 #[tokio::test]
