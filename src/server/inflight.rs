@@ -46,12 +46,8 @@ impl InFlight {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.lock().len()
-    }
-
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.lock().is_empty()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, CancellationToken>> {

@@ -57,13 +57,10 @@ impl ProviderRegistry {
         providers.push(Arc::new(offline::OfflineProvider::new(
             settings.limits.max_prompt_chars,
         )));
-        let default_engine = providers[0].info().id.clone();
-        ProviderRegistry {
-            providers,
-            default_engine,
-        }
+        Self::new(providers)
     }
 
+    /// The first provider is the default.
     pub fn new(providers: Vec<Arc<dyn ImageProvider>>) -> Self {
         assert!(
             !providers.is_empty(),

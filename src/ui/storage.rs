@@ -117,8 +117,8 @@ mod browser {
         let Some(storage) = storage() else {
             return report;
         };
-        let mut stage_copy = stage.clone();
-        let attempts = attempts_mut(&mut stage_copy);
+        // Read in place: this runs on every keystroke, so no copy of the stage here.
+        let attempts = stage.session().map_or(&[][..], |s| &s.attempts[..]);
         let wanted: BTreeSet<String> = attempts.iter().map(image_key).collect();
         for key in stored_image_keys(&storage)
             .into_iter()
