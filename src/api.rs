@@ -30,12 +30,12 @@ pub async fn list_engines() -> Result<EngineCatalog, AppError> {
 /// server_fn answers every error with 500; say what kind of failure it was instead.
 #[cfg(feature = "ssr")]
 fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if let Err(error) = &result {
-        if let (Some(options), Ok(status)) = (
-            use_context::<leptos_axum::ResponseOptions>(),
-            axum::http::StatusCode::from_u16(error.http_status()),
-        ) {
+    if let (Err(error), Some(options)) = (&result, use_context::<leptos_axum::ResponseOptions>()) {
+        if let Ok(status) = axum::http::StatusCode::from_u16(error.http_status()) {
             options.set_status(status);
+        }
+        for (name, value) in crate::server::http::error_response::extra_headers(error) {
+            options.insert_header(name, value);
         }
     }
     result

@@ -8,7 +8,10 @@
 use crate::ui::studio::StudioPage;
 use leptos::prelude::*;
 
+/// The document around the page; only the server renders it.
+#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let stylesheet = crate::server::site::stylesheet_href(&options);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -18,7 +21,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="description" content="Proofsheet: generate, review, refine and approve AI images"/>
                 <title>"Proofsheet"</title>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
-                <link rel="stylesheet" href="/pkg/proofsheet.css"/>
+                <link rel="stylesheet" href=stylesheet/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
             </head>

@@ -36,6 +36,17 @@ pub enum AppError {
     },
     #[error("The generation was cancelled.")]
     Cancelled,
+    /// The HTTP request was refused before it reached the studio: another site's page, not JSON,
+    /// too large or too slow, no such endpoint, not signed in. `status` is the HTTP status.
+    #[error("{message}")]
+    Refused { status: u16, message: String },
+    /// The engine already runs and queues as many generations as it is allowed; try again after
+    /// `retry_after_secs` (also sent as `Retry-After`).
+    #[error("{message}")]
+    Busy {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error(
         "Something went wrong on the server (reference {reference}); the details are in its log."
     )]
@@ -51,6 +62,8 @@ impl AppError {
         match self {
             AppError::InvalidInput { .. } => 400,
             AppError::Cancelled => 409,
+            AppError::Refused { status, .. } => *status,
+            AppError::Busy { .. } => 429,
             AppError::Provider { failure, .. } => match failure {
                 ProviderFailure::ContentRejected => 422,
                 ProviderFailure::RateLimited => 429,

@@ -1,18 +1,28 @@
 #[cfg(feature = "ssr")]
 #[tokio::main]
 async fn main() {
-    use proofsheet::server::{build_router, config::Settings, state::AppState};
+    use proofsheet::server::{build_router, config::Settings, http::serve, site, state::AppState};
+    use std::io::IsTerminal as _;
     use tracing_subscriber::EnvFilter;
-
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("proofsheet=info,warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).init();
 
     // Bad settings stop the server here, with the reason, rather than fail requests later.
     let fail = |message: String| -> ! {
         eprintln!("proofsheet: {message}");
         std::process::exit(2)
     };
+    if std::env::args().nth(1).as_deref() == Some("hash-password") {
+        hash_password().unwrap_or_else(|e| fail(e));
+        return;
+    }
+
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("proofsheet=info,warn"));
+    // Colour codes only for a person at a terminal, never in a log file.
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stdout().is_terminal())
+        .init();
+
     let settings = Settings::load().unwrap_or_else(|e| fail(e));
     let mut leptos_options = leptos::config::get_configuration(None)
         .unwrap_or_else(|e| fail(format!("leptos configuration: {e}")))
@@ -22,7 +32,10 @@ async fn main() {
         .addr
         .parse()
         .unwrap_or_else(|e| fail(format!("site.addr {:?}: {e}", settings.site.addr)));
+    // The build, not a variable, decides: hashed names are in use when cargo-leptos wrote them.
+    leptos_options.hash_files = site::files_are_hashed(&leptos_options);
     let addr = leptos_options.site_addr;
+    let limits = settings.connections.limits();
     let state = AppState::new(leptos_options, settings).unwrap_or_else(|e| fail(e));
     let engines: Vec<String> = state
         .providers
@@ -31,20 +44,45 @@ async fn main() {
         .into_iter()
         .map(|e| e.label)
         .collect();
+    if !addr.ip().is_loopback() && state.access.is_none() {
+        tracing::warn!(
+            "listening on {addr}, beyond this machine, without access control: anyone who reaches \
+             the port can spend the configured keys. Set PROOFSHEET_ACCESS_TOKEN or access.users_file."
+        );
+    }
 
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .unwrap_or_else(|e| fail(format!("cannot listen on {addr}: {e}")));
     tracing::info!(
         engines = engines.join(", "),
+        access = if state.access.is_some() {
+            "sign-in required"
+        } else {
+            "open"
+        },
         "Proofsheet listening on http://{addr}"
     );
-    let served = axum::serve(listener, build_router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
-    if let Err(e) = served {
-        fail(format!("server error: {e}"));
+    serve::serve(listener, build_router(state), limits, shutdown_signal()).await;
+}
+
+/// `proofsheet hash-password`: reads a password from standard input and prints the argon2 hash
+/// for the users file.
+#[cfg(feature = "ssr")]
+fn hash_password() -> Result<(), String> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .map_err(|e| format!("cannot read the password: {e}"))?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    if password.is_empty() {
+        return Err("the password is empty".into());
     }
+    println!(
+        "{}",
+        proofsheet::server::access::users::hash_password(password)?
+    );
+    Ok(())
 }
 
 #[cfg(feature = "ssr")]

@@ -112,7 +112,7 @@ pub fn validate_text(
     provider: &str,
 ) -> Result<(), AppError> {
     let length = text.chars().count();
-    if text.trim().is_empty() {
+    if text.chars().all(is_invisible) {
         return Err(AppError::InvalidInput {
             field: field.to_string(),
             message: format!("The {field} is empty: describe the picture you want."),
@@ -128,6 +128,38 @@ pub fn validate_text(
     }
     Ok(())
 }
+
+/// Whitespace and the characters that print as nothing (zero-width spaces and joiners, the
+/// byte-order mark, soft hyphens, direction marks, Hangul fillers): a prompt of only these is empty.
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{3164}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+        )
+}
+
+/// Caps text a caller sent before it is echoed in a message or written to a log.
+pub fn shorten(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+/// How much of an unknown engine, size or quality value a message repeats.
+pub const ECHO_CHARS: usize = 40;
 
 /// Validates a whole request against the engine it names.
 pub fn validate_request(request: &GenerateRequest, engine: &EngineInfo) -> Result<(), AppError> {
@@ -151,7 +183,7 @@ pub fn validate_request(request: &GenerateRequest, engine: &EngineInfo) -> Resul
             message: format!(
                 "{} cannot make {} pictures; choose one of {}.",
                 engine.label,
-                request.size,
+                shorten(&request.size, ECHO_CHARS),
                 engine.sizes.join(", ")
             ),
         });
@@ -159,7 +191,11 @@ pub fn validate_request(request: &GenerateRequest, engine: &EngineInfo) -> Resul
     match &request.quality {
         Some(q) if !engine.qualities.contains(q) => Err(AppError::InvalidInput {
             field: "quality".into(),
-            message: format!("{} has no quality \"{q}\".", engine.label),
+            message: format!(
+                "{} has no quality \"{}\".",
+                engine.label,
+                shorten(q, ECHO_CHARS)
+            ),
         }),
         _ => Ok(()),
     }
@@ -231,6 +267,32 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("ultra"));
+    }
+
+    #[test]
+    fn a_prompt_of_only_invisible_characters_is_empty() {
+        let err =
+            validate_request(&request("\u{200B}\u{200D}\u{FEFF} \u{2060}"), &engine()).unwrap_err();
+        assert!(err.to_string().contains("prompt is empty"), "{err}");
+        assert!(validate_request(&request("a\u{200B}b"), &engine()).is_ok());
+    }
+
+    #[test]
+    fn shorten_cuts_at_characters_not_bytes() {
+        assert_eq!(shorten("ééé", 2), "éé…");
+        assert_eq!(shorten("ab", 2), "ab");
+    }
+
+    #[test]
+    fn unknown_values_are_echoed_only_in_part() {
+        let mut r = request("a cat");
+        r.size = "9".repeat(10_000);
+        let message = validate_request(&r, &engine()).unwrap_err().to_string();
+        assert!(
+            message.contains(&format!("{}…", "9".repeat(ECHO_CHARS))),
+            "{message}"
+        );
+        assert!(message.len() < 200, "{message}");
     }
 
     #[test]

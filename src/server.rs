@@ -1,34 +1,110 @@
 //! Everything that runs only on the server, behind the one `ssr` gate.
 
+pub mod access;
+pub mod admission;
 pub mod config;
 pub mod flow;
 pub mod generate;
+pub mod http;
 pub mod inflight;
 pub mod nodes;
 pub mod offline;
 pub mod png_text;
 pub mod provenance;
 pub mod providers;
+pub mod site;
 pub mod state;
 
 use crate::app::{shell, App};
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::Response;
+use axum::routing::get;
 use axum::Router;
+use http::api_gate::{api_gate, ApiGate};
+use http::page_body::{finish_unread, finish_unread_pages};
+use http::security_headers::{provide_page_headers, security_headers};
+use http::static_files::{cache_validators, IMMUTABLE, REVALIDATE};
+use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use state::AppState;
-use tower_http::limit::RequestBodyLimitLayer;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::services::ServeDir;
 
-/// The whole HTTP surface: pages, server functions under /api, static files. A function so
-/// tests can drive it without a socket.
+/// The whole HTTP surface: pages, server functions under /api, the login page, static files. A
+/// function so tests can drive it without a socket.
 pub fn build_router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
-    let body_limit = state.settings.limits.max_request_bytes;
-    Router::new()
-        .leptos_routes(&state, routes, {
+    let settings = &state.settings;
+    let gate = Arc::new(ApiGate {
+        max_body_bytes: settings.limits.max_request_bytes,
+        body_timeout: Duration::from_secs(settings.connections.body_timeout_secs),
+        allowed_origins: settings.site.allowed_origins.clone(),
+    });
+    let pages = Router::new()
+        .leptos_routes_with_context(&state, generate_route_list(App), provide_page_headers, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        // Server functions read their whole body; refuse big ones before reading them.
-        .layer(RequestBodyLimitLayer::new(body_limit))
+        .route_layer(from_fn(finish_unread_pages));
+    Router::new()
+        .merge(pages)
+        .route("/login", get(access::login_form).post(access::login_submit))
+        .route("/logout", get(access::logout).post(access::logout))
+        .nest_service("/pkg", bundle_files(&state))
+        .fallback_service(public_files(&state))
+        .layer(from_fn_with_state(gate, api_gate))
+        .layer(from_fn_with_state(
+            state.access.clone(),
+            access::require_sign_in,
+        ))
+        .layer(from_fn(security_headers))
         .with_state(state)
+}
+
+/// `/pkg`: the bundle. Its names carry content hashes when the build hashed them, and then a
+/// file can be kept for good.
+fn bundle_files(state: &AppState) -> Router {
+    let options = &state.leptos_options;
+    let dir = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+    let cache_control = if options.hash_files {
+        IMMUTABLE
+    } else {
+        REVALIDATE
+    };
+    Router::new()
+        .fallback_service(ServeDir::new(dir).precompressed_br().precompressed_gzip())
+        .layer(from_fn(move |request, next| {
+            cache_validators(request, next, cache_control)
+        }))
+}
+
+/// Everything else under the site root (the icon), and the studio's 404 page for the rest.
+fn public_files(state: &AppState) -> Router {
+    let not_found = get(not_found_page).with_state(state.clone());
+    let files = ServeDir::new(&*state.leptos_options.site_root)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(not_found);
+    Router::new()
+        .fallback_service(files)
+        .layer(from_fn(|request, next| {
+            cache_validators(request, next, REVALIDATE)
+        }))
+}
+
+/// The studio with status 404, so a mistyped address still lands somewhere useful.
+async fn not_found_page(State(state): State<AppState>, request: Request) -> Response {
+    let options = state.leptos_options.clone();
+    let render = leptos_axum::render_app_to_stream_with_context(
+        move || {
+            provide_context(state.clone());
+            provide_page_headers();
+        },
+        move || shell(options.clone()),
+    );
+    let mut response = render(request).await;
+    *response.status_mut() = StatusCode::NOT_FOUND;
+    finish_unread(response)
 }

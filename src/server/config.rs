@@ -5,17 +5,23 @@
 use serde::Deserialize;
 use std::time::Duration;
 
+use crate::server::admission::EngineLimit;
 use crate::server::flow::RetryPolicy;
+use crate::server::http::serve::ConnectionLimits;
 
 const BUILT_IN: &str = include_str!("../../Leptos.toml");
 const ENV_PREFIX: &str = "PROOFSHEET_";
+const MIN_TOKEN_CHARS: usize = 16;
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     pub site: SiteSettings,
+    pub connections: ConnectionSettings,
+    pub access: AccessSettings,
     pub openai: OpenAiSettings,
     pub retry: RetrySettings,
+    pub generation: GenerationSettings,
     pub limits: Limits,
 }
 
@@ -23,6 +29,55 @@ pub struct Settings {
 #[serde(deny_unknown_fields)]
 pub struct SiteSettings {
     pub addr: String,
+    pub allowed_origins: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionSettings {
+    pub header_timeout_secs: u64,
+    pub body_timeout_secs: u64,
+    pub max_connections: usize,
+    pub shutdown_grace_secs: u64,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessSettings {
+    /// Empty: no users file.
+    pub users_file: String,
+    pub session_hours: u64,
+    /// `PROOFSHEET_ACCESS_TOKEN`, only ever from the environment.
+    #[serde(skip)]
+    pub token: Option<String>,
+    /// `PROOFSHEET_SESSION_SECRET`, only ever from the environment.
+    #[serde(skip)]
+    pub session_secret: Option<String>,
+}
+
+/// Hand-written so the token and the secret can never reach a log through `{:?}`.
+impl std::fmt::Debug for AccessSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessSettings")
+            .field("users_file", &self.users_file)
+            .field("session_hours", &self.session_hours)
+            .field("token", &self.token.as_ref().map(|_| "[set]"))
+            .field(
+                "session_secret",
+                &self.session_secret.as_ref().map(|_| "[set]"),
+            )
+            .finish()
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenerationSettings {
+    pub max_running: usize,
+    pub offline_max_running: usize,
+    pub max_queued: usize,
+    pub max_queue_wait_secs: u64,
+    pub retry_after_secs: u64,
 }
 
 #[derive(Clone, Deserialize)]
@@ -68,6 +123,31 @@ pub struct Limits {
     pub max_request_bytes: usize,
 }
 
+impl ConnectionSettings {
+    pub fn limits(&self) -> ConnectionLimits {
+        ConnectionLimits {
+            header_timeout: Duration::from_secs(self.header_timeout_secs),
+            max_connections: self.max_connections,
+            shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
+        }
+    }
+}
+
+impl GenerationSettings {
+    /// The bound for one engine: the offline engine uses this server's processors, the others
+    /// wait on the network.
+    pub fn limit_for(&self, offline: bool) -> EngineLimit {
+        EngineLimit {
+            max_running: if offline {
+                self.offline_max_running
+            } else {
+                self.max_running
+            },
+            max_queued: self.max_queued,
+        }
+    }
+}
+
 impl RetrySettings {
     pub fn policy(&self) -> RetryPolicy {
         RetryPolicy {
@@ -102,10 +182,12 @@ impl Settings {
         let mut table: toml::Table = toml_text
             .parse()
             .map_err(|e| format!("Leptos.toml is not valid TOML: {e}"))?;
-        let mut api_key = None;
+        let (mut api_key, mut access_token, mut session_secret) = (None, None, None);
         for (name, value) in env {
             match name.as_str() {
                 "OPENAI_API_KEY" => api_key = Some(value),
+                "PROOFSHEET_ACCESS_TOKEN" => access_token = Some(value),
+                "PROOFSHEET_SESSION_SECRET" => session_secret = Some(value),
                 "OPENAI_BASE_URL" => set(&mut table, "openai", "base_url", &value)?,
                 "OPENAI_MODEL" => set(&mut table, "openai", "model", &value)?,
                 "OPENAI_IMAGE_MODEL" => set(&mut table, "openai", "image_model", &value)?,
@@ -129,7 +211,10 @@ impl Settings {
         let mut settings: Settings = toml::Value::Table(table)
             .try_into()
             .map_err(|e| format!("invalid setting: {e}"))?;
+        let present = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
         settings.openai.api_key = api_key;
+        settings.access.token = present(access_token);
+        settings.access.session_secret = present(session_secret);
         settings.validate()?;
         Ok(settings)
     }
@@ -140,6 +225,24 @@ impl Settings {
         }
         if self.retry.attempt_timeout_secs == 0 || self.retry.deadline_secs == 0 {
             return Err("retry timeouts must be positive".into());
+        }
+        let connections = &self.connections;
+        if connections.header_timeout_secs == 0
+            || connections.body_timeout_secs == 0
+            || connections.max_connections == 0
+        {
+            return Err("connections.* must all be positive".into());
+        }
+        if self.generation.max_running == 0 || self.generation.offline_max_running == 0 {
+            return Err("generation.max_running and offline_max_running must be at least 1".into());
+        }
+        if let Some(token) = &self.access.token {
+            // A short shared token can be guessed; say so at start rather than be guessed later.
+            if token.trim().chars().count() < MIN_TOKEN_CHARS {
+                return Err(format!(
+                    "PROOFSHEET_ACCESS_TOKEN must be at least {MIN_TOKEN_CHARS} characters"
+                ));
+            }
         }
         if !self.openai.base_url.starts_with("http://")
             && !self.openai.base_url.starts_with("https://")
@@ -171,6 +274,13 @@ fn set(table: &mut toml::Table, section: &str, key: &str, raw: &str) -> Result<(
             raw.trim()
                 .parse()
                 .map_err(|_| format!("{name} must be true or false, not {raw:?}"))?,
+        ),
+        toml::Value::Array(_) => toml::Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(|item| toml::Value::String(item.to_string()))
+                .collect(),
         ),
         _ => toml::Value::String(raw.to_string()),
     };
@@ -234,8 +344,39 @@ mod tests {
 
     #[test]
     fn debug_output_never_shows_the_key() {
-        let s =
-            Settings::from_parts(BUILT_IN, env(&[("OPENAI_API_KEY", "sk-very-secret")])).unwrap();
+        let s = Settings::from_parts(
+            BUILT_IN,
+            env(&[
+                ("OPENAI_API_KEY", "sk-very-secret"),
+                ("PROOFSHEET_ACCESS_TOKEN", "team-token-very-secret"),
+                ("PROOFSHEET_SESSION_SECRET", "session-very-secret"),
+            ]),
+        )
+        .unwrap();
         assert!(!format!("{s:?}").contains("very-secret"));
+        assert!(s.access.token.is_some() && s.access.session_secret.is_some());
+    }
+
+    #[test]
+    fn lists_are_overridden_with_commas() {
+        let s = Settings::from_parts(
+            BUILT_IN,
+            env(&[(
+                "PROOFSHEET_SITE_ALLOWED_ORIGINS",
+                "https://a.example, https://b.example",
+            )]),
+        )
+        .unwrap();
+        assert_eq!(
+            s.site.allowed_origins,
+            ["https://a.example", "https://b.example"]
+        );
+    }
+
+    #[test]
+    fn a_short_access_token_stops_the_server() {
+        let err = Settings::from_parts(BUILT_IN, env(&[("PROOFSHEET_ACCESS_TOKEN", "1234")]))
+            .unwrap_err();
+        assert!(err.contains("at least 16 characters"), "{err}");
     }
 }

@@ -2,7 +2,8 @@
 //! turn its outcome into the picture or an error a person can act on.
 
 use crate::error::AppError;
-use crate::model::{validate_request, GenerateRequest, GeneratedImage};
+use crate::model::{shorten, validate_request, GenerateRequest, GeneratedImage, ECHO_CHARS};
+use crate::server::admission::Refusal;
 use crate::server::flow::FlowError;
 use crate::server::nodes::generate_image::GenerationState;
 use crate::server::state::AppState;
@@ -35,16 +36,30 @@ async fn run_cancellable(
             field: "request_id".into(),
             message: "A generation with this request id is already running.".into(),
         })?;
+    let mut unfinished = Unfinished { armed: true };
+    let engine = request.engine.clone();
     let mut store = GenerationState::new(request);
+    let admitted_run = async {
+        // Waiting for a turn is inside the select, so Cancel also reaches a queued generation.
+        let turn = state
+            .admission
+            .admit(&engine)
+            .await
+            .map_err(|refusal| busy(state, &engine, refusal))?;
+        let outcome = state.generation.run(&mut store).await;
+        drop(turn);
+        Ok(outcome)
+    };
     let outcome = tokio::select! {
-        outcome = state.generation.run(&mut store) => outcome,
+        outcome = admitted_run => outcome,
         () = registration.token.cancelled() => {
             // Dropping the flow future here drops the provider's HTTP request with it.
             tracing::info!("cancelled by the person");
-            return Err(AppError::Cancelled);
+            Err(AppError::Cancelled)
         }
     };
-    match outcome {
+    unfinished.armed = false;
+    match outcome? {
         Ok(_) => store
             .image
             .inspect(|image| {
@@ -67,6 +82,44 @@ async fn run_cancellable(
         Err(FlowError::StepLimit { limit }) => {
             Err(internal(&format!("step limit {limit} reached")))
         }
+    }
+}
+
+/// Logs a generation whose future was dropped before it finished: the client went away (closed
+/// tab, aborted fetch) and hyper dropped the handler, and with it the provider call.
+struct Unfinished {
+    armed: bool,
+}
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        if self.armed {
+            tracing::info!("dropped: the client went away before the picture was ready");
+        }
+    }
+}
+
+fn busy(state: &AppState, engine: &str, refusal: Refusal) -> AppError {
+    let label = state
+        .providers
+        .get(engine)
+        .map(|p| p.info().label.clone())
+        .unwrap_or_else(|| engine.to_string());
+    let retry_after_secs = state.settings.generation.retry_after_secs;
+    let why = match refusal {
+        Refusal::QueueFull(limit) => format!(
+            "{label} is busy: {} generations are running and {} waiting, its most",
+            limit.max_running, limit.max_queued
+        ),
+        Refusal::WaitedTooLong { waited } => format!(
+            "{label} is busy: no turn came within {} s",
+            waited.as_secs()
+        ),
+    };
+    tracing::warn!(engine, ?refusal, "refused: engine busy");
+    AppError::Busy {
+        message: format!("{why}. Try again in {retry_after_secs} s; nothing was lost."),
+        retry_after_secs,
     }
 }
 
@@ -105,7 +158,8 @@ fn unknown_engine(state: &AppState, engine: &str) -> AppError {
     AppError::InvalidInput {
         field: "engine".into(),
         message: format!(
-            "This server has no engine \"{engine}\"; it offers {}.",
+            "This server has no engine \"{}\"; it offers {}.",
+            shorten(engine, ECHO_CHARS),
             known.join(", ")
         ),
     }

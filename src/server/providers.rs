@@ -4,6 +4,7 @@
 mod error;
 pub mod offline;
 pub mod openai;
+mod redact;
 
 pub use error::ProviderError;
 

@@ -2,6 +2,8 @@
 //! progress. Built once at start; cheap to clone.
 
 use crate::error::AppError;
+use crate::server::access::Access;
+use crate::server::admission::Admission;
 use crate::server::config::Settings;
 use crate::server::flow::Flow;
 use crate::server::inflight::InFlight;
@@ -19,6 +21,9 @@ pub struct AppState {
     pub providers: Arc<ProviderRegistry>,
     pub generation: Arc<Flow<GenerationState, ProviderError>>,
     pub inflight: Arc<InFlight>,
+    pub admission: Arc<Admission>,
+    /// `None` when access control is off.
+    pub access: Option<Arc<Access>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -37,7 +42,9 @@ impl AppState {
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         let providers = ProviderRegistry::from_settings(&settings, http);
-        Ok(Self::with_providers(leptos_options, settings, providers))
+        let mut state = Self::with_providers(leptos_options, settings, providers);
+        state.access = Access::from_settings(&state.settings.access)?;
+        Ok(state)
     }
 
     pub fn with_providers(
@@ -45,6 +52,14 @@ impl AppState {
         settings: Settings,
         providers: ProviderRegistry,
     ) -> Self {
+        let limits = providers.catalog().engines.into_iter().map(|engine| {
+            let limit = settings.generation.limit_for(engine.offline);
+            (engine.id, limit)
+        });
+        let admission = Arc::new(Admission::new(
+            limits,
+            Duration::from_secs(settings.generation.max_queue_wait_secs),
+        ));
         let providers = Arc::new(providers);
         let generation = Arc::new(generation_flow(
             Arc::clone(&providers),
@@ -56,6 +71,8 @@ impl AppState {
             providers,
             generation,
             inflight: Arc::default(),
+            admission,
+            access: None,
         }
     }
 }

@@ -4,6 +4,7 @@
 
 mod wire;
 
+use super::redact::redact;
 use super::{BoxFuture, ImageProvider, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
 use crate::model::{EngineInfo, GenerateRequest};
@@ -235,30 +236,6 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         when.duration_since(std::time::SystemTime::now())
             .unwrap_or_default(),
     )
-}
-
-/// Removes the key and anything shaped like one, and keeps provider text to a readable length.
-pub(crate) fn redact(text: &str, api_key: &str) -> String {
-    let text = if api_key.is_empty() {
-        text.to_string()
-    } else {
-        text.replace(api_key, "[redacted]")
-    };
-    let cleaned: Vec<&str> = text
-        .split(' ')
-        .map(|word| {
-            if word.starts_with("sk-") {
-                "[redacted]"
-            } else {
-                word
-            }
-        })
-        .collect();
-    let cleaned = cleaned.join(" ");
-    match cleaned.char_indices().nth(400) {
-        Some((cut, _)) => format!("{}…", &cleaned[..cut]),
-        None => cleaned,
-    }
 }
 
 fn sniff_mime(bytes: &[u8]) -> &'static str {

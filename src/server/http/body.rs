@@ -1,0 +1,113 @@
+//! Reading a request body whole, bounded in size and in time. Every handler that reads a body goes
+//! through here, so a client cannot hold a request open by trickling its body, nor make us buffer
+//! more than the route allows (a chunked body has no `Content-Length` to refuse up front).
+
+use axum::body::{Body, Bytes};
+use http_body_util::{BodyExt as _, Limited};
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyError {
+    TooLarge {
+        limit: usize,
+    },
+    TooSlow {
+        after: Duration,
+    },
+    /// The connection broke or the framing was invalid.
+    Broken,
+}
+
+impl BodyError {
+    pub fn status(self) -> u16 {
+        match self {
+            BodyError::TooLarge { .. } => 413,
+            BodyError::TooSlow { .. } => 408,
+            BodyError::Broken => 400,
+        }
+    }
+
+    pub fn message(self) -> String {
+        match self {
+            BodyError::TooLarge { limit } => format!(
+                "The request body is larger than this endpoint accepts ({} KiB).",
+                limit / 1024
+            ),
+            BodyError::TooSlow { after } => format!(
+                "The request body did not arrive within {} s; send it again.",
+                after.as_secs()
+            ),
+            BodyError::Broken => "The request body could not be read; send it again.".into(),
+        }
+    }
+}
+
+/// A declared length over the limit is refused before a byte is read.
+pub fn check_declared_length(declared: Option<u64>, limit: usize) -> Result<(), BodyError> {
+    match declared {
+        Some(length) if length > limit as u64 => Err(BodyError::TooLarge { limit }),
+        _ => Ok(()),
+    }
+}
+
+pub async fn read_body(body: Body, limit: usize, deadline: Duration) -> Result<Bytes, BodyError> {
+    let collect = Limited::new(body, limit).collect();
+    match tokio::time::timeout(deadline, collect).await {
+        Err(_elapsed) => Err(BodyError::TooSlow { after: deadline }),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => {
+            Err(BodyError::TooLarge { limit })
+        }
+        Ok(Err(_)) => Err(BodyError::Broken),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use futures_util::stream;
+
+    fn chunked(chunks: Vec<&'static [u8]>) -> Body {
+        Body::from_stream(stream::iter(
+            chunks.into_iter().map(Ok::<_, std::io::Error>),
+        ))
+    }
+
+    #[tokio::test]
+    async fn a_body_within_the_limit_is_read_whole() {
+        let body = read_body(chunked(vec![b"ab", b"cd"]), 4, Duration::from_secs(1)).await;
+        assert_eq!(body.unwrap(), Bytes::from_static(b"abcd"));
+    }
+
+    #[tokio::test]
+    async fn a_chunked_body_over_the_limit_is_refused_while_streaming() {
+        let body = read_body(chunked(vec![b"ab", b"cde"]), 4, Duration::from_secs(1)).await;
+        assert_eq!(body.unwrap_err(), BodyError::TooLarge { limit: 4 });
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_body_that_never_finishes_times_out() {
+        let never = Body::from_stream(stream::pending::<Result<Bytes, std::io::Error>>());
+        let error = read_body(never, 4, Duration::from_secs(30))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error,
+            BodyError::TooSlow {
+                after: Duration::from_secs(30)
+            }
+        );
+        assert_eq!(error.status(), 408);
+    }
+
+    #[test]
+    fn a_declared_length_over_the_limit_is_refused_unread() {
+        assert_eq!(
+            check_declared_length(Some(5), 4),
+            Err(BodyError::TooLarge { limit: 4 })
+        );
+        assert_eq!(check_declared_length(Some(4), 4), Ok(()));
+        assert_eq!(check_declared_length(None, 4), Ok(()));
+    }
+}
