@@ -6,6 +6,9 @@ import { defineConfig, devices } from "@playwright/test";
 export const OFFLINE_PORT = Number(process.env.E2E_OFFLINE_PORT ?? 3100);
 export const OPENAI_PORT = Number(process.env.E2E_OPENAI_PORT ?? 3101);
 export const MOCK_PORT = Number(process.env.E2E_MOCK_PORT ?? 4110);
+export const ACCESS_PORT = Number(process.env.E2E_ACCESS_PORT ?? 3102);
+/** The team token of the server that requires a sign-in (a test value, not a secret). */
+export const ACCESS_TOKEN = "e2e-team-token-not-a-secret";
 const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const root = "..";
 
@@ -36,6 +39,11 @@ export default defineConfig({
       use: { ...devices["Desktop Chrome"], baseURL: `http://127.0.0.1:${OFFLINE_PORT}`, launchOptions: launch() },
     },
     {
+      name: "access",
+      testMatch: /access\..*spec\.ts/,
+      use: { ...devices["Desktop Chrome"], baseURL: `http://127.0.0.1:${ACCESS_PORT}`, launchOptions: launch() },
+    },
+    {
       name: "openai-mock",
       testMatch: /openai\..*spec\.ts/,
       use: { ...devices["Desktop Chrome"], baseURL: `http://127.0.0.1:${OPENAI_PORT}`, launchOptions: launch() },
@@ -56,6 +64,14 @@ export default defineConfig({
       reuseExistingServer: false,
       timeout: 30_000,
       env: appEnv(OFFLINE_PORT, {}),
+    },
+    {
+      command: "./target/release/proofsheet",
+      cwd: root,
+      url: `http://127.0.0.1:${ACCESS_PORT}/login`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      env: appEnv(ACCESS_PORT, { PROOFSHEET_ACCESS_TOKEN: ACCESS_TOKEN }),
     },
     {
       command: "./target/release/proofsheet",

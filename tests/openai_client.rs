@@ -412,6 +412,30 @@ async fn x_should_retry_false_stops_retrying_a_server_error() {
 }
 
 #[tokio::test]
+async fn masked_keys_and_newlines_in_provider_text_never_reach_the_person() {
+    // The shapes providers use to echo a key: masked after "(" or ":", and text on several lines.
+    let tail = &API_KEY[API_KEY.len() - 4..];
+    let step = Step::Error {
+        status: 400,
+        kind: "invalid_request_error".into(),
+        code: None,
+        param: None,
+        message: format!("Bad key (sk-fake-t****{tail}) used\nsecond line:sk-…{tail}"),
+        headers: BTreeMap::new(),
+        delay_ms: 0,
+    };
+    let (failure, message) = fails_without_retry(step, "mask-1").await;
+    assert_eq!(failure, ProviderFailure::BadRequest);
+    assert!(!message.contains(tail), "{message}");
+    assert!(!message.contains("sk-"), "{message}");
+    assert!(!message.contains('\n'), "{message}");
+    assert_eq!(
+        message,
+        "OpenAI rejected the request (400): Bad key ([redacted]) used second line:[redacted]"
+    );
+}
+
+#[tokio::test]
 async fn failed_response_with_a_policy_violation_is_a_content_rejection() {
     let step = Step::Failed {
         code: "image_content_policy_violation".into(),

@@ -2,6 +2,18 @@ import { readFile } from "node:fs/promises";
 import { test, expect, pngTextChunks } from "./studio";
 
 test.describe("offline engine (no API key)", () => {
+  test("the page runs under a Content-Security-Policy with a per-page nonce", async ({ studio, page }) => {
+    const response = await page.goto("/");
+    const policy = response!.headers()["content-security-policy"];
+    expect(policy).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9_-]+' 'wasm-unsafe-eval'/);
+    expect(policy).toContain("frame-ancestors 'none'");
+    await studio.waitReady();
+    // The whole loop under the policy; the fixture fails the test on any refusal.
+    await studio.generateAndReview("a policy-abiding kite");
+    await studio.el("approve-button").click();
+    await studio.expectStage("final");
+  });
+
   test("the whole loop: generate, regenerate, refine, compare, approve, download, start over", async ({ studio, page }) => {
     await studio.open();
     await expect(studio.el("engine-name")).toHaveText(/Offline engine/);

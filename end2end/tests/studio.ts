@@ -55,14 +55,25 @@ export class MockOpenAi {
   }
 }
 
-/** Every test gets a fresh page, a mock with an empty script, and a check that nothing threw. */
+/**
+ * Every test gets a fresh page, a mock with an empty script, and a check that nothing threw and
+ * that the page's Content-Security-Policy refused nothing (Chromium reports each refusal as a
+ * console error naming the policy).
+ */
 export const test = base.extend<{ studio: Studio; mock: MockOpenAi }>({
   studio: async ({ page }, use) => {
     const errors: string[] = [];
+    const refusedByPolicy: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
+    page.on("console", (message) => {
+      if (message.type() === "error" && message.text().includes("Content Security Policy")) {
+        refusedByPolicy.push(message.text());
+      }
+    });
     const studio = new Studio(page);
     await use(studio);
     expect(errors, "no uncaught errors in the page").toEqual([]);
+    expect(refusedByPolicy, "nothing refused by the Content-Security-Policy").toEqual([]);
   },
   mock: async ({ request }, use) => {
     const port = Number(process.env.E2E_MOCK_PORT ?? 4110);

@@ -213,4 +213,106 @@ mod tests {
             "{message}"
         );
     }
+
+    mod fuzz {
+        //! Property tests over the request decoding and validation: whatever a client sends, the
+        //! answer is a decoded request or an explanation in words, never a panic or a type name.
+        use super::super::decode_json;
+        use crate::api::GenerateImage;
+        use crate::model::{validate_request, EngineInfo};
+        use proptest::prelude::*;
+        use serde_json::{json, Value};
+
+        fn assert_plain_words(message: &str) {
+            for internal in [
+                "GenerateImage",
+                "GenerateRequest",
+                "ParentImage",
+                "struct ",
+                "u64",
+                "Option<",
+            ] {
+                assert!(!message.contains(internal), "{internal} in {message:?}");
+            }
+            assert!(message.ends_with('.'), "not a sentence: {message:?}");
+        }
+
+        fn any_json() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::from),
+                any::<i64>().prop_map(Value::from),
+                any::<f64>().prop_map(Value::from),
+                ".{0,40}".prop_map(Value::from),
+            ];
+            leaf.prop_recursive(3, 24, 4, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                    prop::collection::btree_map("[a-z_]{1,12}", inner, 0..4)
+                        .prop_map(|m| Value::Object(m.into_iter().collect())),
+                ]
+            })
+        }
+
+        const FIELDS: [&str; 8] = [
+            "request_id",
+            "engine",
+            "prompt",
+            "size",
+            "quality",
+            "seed",
+            "refinements",
+            "parent",
+        ];
+
+        fn offline_engine() -> EngineInfo {
+            EngineInfo {
+                id: "offline".into(),
+                label: "Offline".into(),
+                provider: "Offline engine".into(),
+                model: "m".into(),
+                offline: true,
+                sizes: vec!["512x512".into()],
+                default_size: "512x512".into(),
+                qualities: vec![],
+                default_quality: None,
+                max_prompt_chars: 100,
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn arbitrary_bytes_are_decoded_or_explained(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+                if let Err((_, message)) = decode_json::<GenerateImage>(&bytes) {
+                    assert_plain_words(&message);
+                }
+            }
+
+            #[test]
+            fn requests_with_any_field_replaced_are_decoded_or_explained(
+                field in 0..FIELDS.len(),
+                value in any_json(),
+            ) {
+                let mut body = json!({"request": {
+                    "request_id": "a", "engine": "offline", "prompt": "p", "size": "512x512",
+                    "quality": null, "seed": 1, "refinements": [], "parent": null
+                }});
+                body["request"][FIELDS[field]] = value;
+                match decode_json::<GenerateImage>(body.to_string().as_bytes()) {
+                    Err((path, message)) => {
+                        prop_assert!(path.starts_with("request"), "{path}");
+                        assert_plain_words(&message);
+                    }
+                    Ok(decoded) => {
+                        if let Err(error) = validate_request(&decoded.request, &offline_engine()) {
+                            prop_assert_eq!(error.http_status(), 400);
+                            prop_assert!(error.to_string().len() < 400, "{}", error);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

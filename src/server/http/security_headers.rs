@@ -2,8 +2,10 @@
 //!
 //! Pages get a Content-Security-Policy built around the nonce Leptos puts on its inline scripts
 //! (the hydration loader and the streamed `<Suspense>` chunks): no other inline script, no plugin,
-//! no framing, and connections only to this origin. Every response also gets `nosniff`, no
-//! referrer (the studio links nowhere that needs one), and no framing by other sites.
+//! no framing, and connections only to this origin. Every response also gets `nosniff`, a
+//! referrer for this site only, and no framing by other sites. (`same-origin`, not `no-referrer`:
+//! under `no-referrer` Chromium sends `Origin: null` with form posts, and the login form's
+//! origin check would refuse the site's own page.)
 
 use axum::extract::Request;
 use axum::http::header::{
@@ -45,7 +47,7 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     // For browsers that predate CSP's frame-ancestors.
     headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(

@@ -1,0 +1,44 @@
+import { ACCESS_TOKEN } from "../playwright.config";
+import { test, expect } from "./studio";
+
+test.describe("sign-in required (a team token is configured)", () => {
+  test("the studio sends a visitor to the login page, and back after signing in", async ({ studio, page }) => {
+    await page.goto("/");
+    await expect(page).toHaveURL(/\/login\?next=%2F$/);
+    await expect(page.getByTestId("login")).toBeVisible();
+
+    await page.getByTestId("login-secret").fill("not the token");
+    await page.getByTestId("login-submit").click();
+    await expect(page.getByTestId("login-error")).toHaveText("That access token is not right.");
+
+    await page.getByTestId("login-secret").fill(ACCESS_TOKEN);
+    await page.getByTestId("login-submit").click();
+    await expect(page).toHaveURL(/\/$/);
+    await studio.waitReady();
+    await studio.generateAndReview("a lighthouse at dawn");
+
+    const cookies = await page.context().cookies();
+    const session = cookies.find((c) => c.name === "proofsheet_session");
+    expect(session?.httpOnly, "the session cookie is out of scripts' reach").toBe(true);
+    expect(session?.sameSite).toBe("Strict");
+  });
+
+  test("signing out ends the session", async ({ page }) => {
+    await page.goto("/login");
+    await page.getByTestId("login-secret").fill(ACCESS_TOKEN);
+    await page.getByTestId("login-submit").click();
+    await expect(page.getByTestId("studio")).toBeVisible();
+    await page.goto("/logout");
+    await expect(page).toHaveURL(/\/login$/);
+    await page.goto("/");
+    await expect(page).toHaveURL(/\/login\?next=/);
+  });
+
+  test("the API refuses calls without a sign-in", async ({ request }) => {
+    const answer = await request.get("/api/list_engines");
+    expect(answer.status()).toBe(401);
+    expect(await answer.json()).toMatchObject({ Refused: { status: 401 } });
+    const scripted = await request.get("/api/list_engines", { headers: { Authorization: `Bearer ${ACCESS_TOKEN}` } });
+    expect(scripted.status()).toBe(200);
+  });
+});
