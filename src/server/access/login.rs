@@ -2,14 +2,14 @@
 //! without a script: it works before the bundle loads, and its policy allows no script at all.
 
 use super::SESSION_COOKIE;
-use crate::server::http::api_gate::same_origin;
+use crate::server::http::api_gate::{is_json, same_origin};
 use crate::server::http::body::read_body;
 use crate::server::http::error_response::refusal;
 use crate::server::site::stylesheet_href;
 use crate::server::state::AppState;
 use axum::extract::{Query, Request, State};
 use axum::http::header::{
-    HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION, SET_COOKIE,
+    HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, LOCATION, SET_COOKIE,
 };
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -68,10 +68,7 @@ pub async fn login_submit(State(state): State<AppState>, request: Request) -> Re
     let timeout = Duration::from_secs(state.settings.connections.body_timeout_secs);
     let bytes = match read_body(body, MAX_LOGIN_BYTES, timeout).await {
         Ok(bytes) => bytes,
-        Err(error) => {
-            let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
-            return refusal(status, error.message());
-        }
+        Err(error) => return error.into_response(),
     };
     let json = is_json(&parts.headers);
     let credentials: Option<Credentials> = if json {
@@ -143,13 +140,6 @@ fn is_https(headers: &HeaderMap) -> bool {
         .get("x-forwarded-proto")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|proto| proto.eq_ignore_ascii_case("https"))
-}
-
-fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"))
 }
 
 /// Where to go after signing in: a path on this site only, never another site (`//evil`).

@@ -122,10 +122,7 @@ pub async fn api_gate(State(gate): State<Arc<ApiGate>>, request: Request, next: 
     };
     let bytes = match read {
         Ok(bytes) => bytes,
-        Err(error) => {
-            let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
-            return refusal(status, error.message());
-        }
+        Err(error) => return error.into_response(),
     };
     if let Err((field, message)) = check_arguments(&bytes) {
         return error_response(&AppError::InvalidInput { field, message });
@@ -163,7 +160,7 @@ pub fn same_origin(headers: &HeaderMap, allowed: &[String]) -> Result<(), String
     }
 }
 
-fn is_json(headers: &HeaderMap) -> bool {
+pub fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -2,7 +2,10 @@
 //! through here, so a client cannot hold a request open by trickling its body, nor make us buffer
 //! more than the route allows (a chunked body has no `Content-Length` to refuse up front).
 
+use super::error_response::refusal;
 use axum::body::{Body, Bytes};
+use axum::http::StatusCode;
+use axum::response::Response;
 use http_body_util::{BodyExt as _, Limited};
 use std::time::Duration;
 
@@ -19,12 +22,17 @@ pub enum BodyError {
 }
 
 impl BodyError {
-    pub fn status(self) -> u16 {
+    pub fn status(self) -> StatusCode {
         match self {
-            BodyError::TooLarge { .. } => 413,
-            BodyError::TooSlow { .. } => 408,
-            BodyError::Broken => 400,
+            BodyError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            BodyError::TooSlow { .. } => StatusCode::REQUEST_TIMEOUT,
+            BodyError::Broken => StatusCode::BAD_REQUEST,
         }
+    }
+
+    /// The refusal in the API's JSON shape.
+    pub fn into_response(self) -> Response {
+        refusal(self.status(), self.message())
     }
 
     pub fn message(self) -> String {
@@ -98,7 +106,7 @@ mod tests {
                 after: Duration::from_secs(30)
             }
         );
-        assert_eq!(error.status(), 408);
+        assert_eq!(error.status(), StatusCode::REQUEST_TIMEOUT);
     }
 
     #[test]
