@@ -27,6 +27,18 @@ pub async fn list_engines() -> Result<EngineCatalog, AppError> {
     Ok(crate::server::state::app_state()?.providers.catalog())
 }
 
+/// `GET /api/signed_in_user`: the name this browser is signed in under, or `null` when the
+/// server has no access control.
+#[server(prefix = "/api", endpoint = "signed_in_user", input = GetUrl, output = Json)]
+pub async fn signed_in_user() -> Result<Option<String>, AppError> {
+    let state = crate::server::state::app_state()?;
+    let parts = use_context::<axum::http::request::Parts>();
+    Ok(state
+        .access
+        .zip(parts)
+        .and_then(|(access, parts)| access.identify(&parts.headers)))
+}
+
 /// server_fn answers every error with 500; say what kind of failure it was instead.
 #[cfg(feature = "ssr")]
 fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {

@@ -412,8 +412,7 @@ fn refinement(base: &Attempt, feedback: &str, fresh: Fresh) -> GenerateRequest {
         seed: fresh.seed,
         refinements,
         parent: Some(ParentImage {
-            response_id: base.image.response_id.clone(),
-            image_call_id: base.image.image_call_id.clone(),
+            continuation: base.image.continuation.clone(),
             seed: base.image.seed,
         }),
         ..base.request.clone()

@@ -65,9 +65,19 @@ pub struct GenerateRequest {
 /// Enough about an earlier picture for a provider to build on it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ParentImage {
-    pub response_id: Option<String>,
-    pub image_call_id: Option<String>,
+    /// What the engine that made the picture handed back for building on it, if anything.
+    #[serde(default)]
+    pub continuation: Option<Continuation>,
     pub seed: u64,
+}
+
+/// What an engine needs to build on a picture it made (OpenAI's response and image-call ids, a
+/// Replicate prediction id). Opaque to everyone but that engine: the browser stores it and sends
+/// it back with a refinement, and only an engine whose id matches reads `token`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Continuation {
+    pub engine: String,
+    pub token: String,
 }
 
 /// A finished picture and how it was made.
@@ -86,8 +96,9 @@ pub struct GeneratedImage {
     pub elapsed_ms: u64,
     /// Provider calls made, including retries (1 = no retry needed).
     pub provider_calls: u32,
-    pub response_id: Option<String>,
-    pub image_call_id: Option<String>,
+    /// How the engine can build on this picture in a refinement; `None` when it cannot.
+    #[serde(default)]
+    pub continuation: Option<Continuation>,
     pub seed: u64,
     /// Unix seconds when the server finished the picture.
     pub created_at: u64,

@@ -10,7 +10,7 @@ use common::{
 };
 use mock_openai::Step;
 use proofsheet::error::{AppError, ProviderFailure};
-use proofsheet::model::{GeneratedImage, ParentImage};
+use proofsheet::model::{Continuation, GeneratedImage, ParentImage};
 use proofsheet::server::generate::{cancel, generate};
 use proofsheet::server::png_text::read_text_chunks;
 use proofsheet::server::state::AppState;
@@ -57,10 +57,19 @@ fn bodies(mock: &mock_openai::MockServer) -> Vec<Value> {
 
 fn parent_of(image: &GeneratedImage) -> ParentImage {
     ParentImage {
-        response_id: image.response_id.clone(),
-        image_call_id: image.image_call_id.clone(),
+        continuation: image.continuation.clone(),
         seed: image.seed,
     }
+}
+
+/// The OpenAI engine's continuation token holds its response id and image call id (the format is
+/// that engine's own contract, tested here; everyone else treats the token as opaque).
+fn openai_ids(image: &GeneratedImage) -> (Option<String>, Option<String>) {
+    let continuation = image.continuation.as_ref().expect("a continuation");
+    assert_eq!(continuation.engine, "openai");
+    let token: Value = serde_json::from_str(&continuation.token).expect("a JSON token");
+    let id = |name: &str| token[name].as_str().map(String::from);
+    (id("response_id"), id("image_call_id"))
 }
 
 /// Runs one generation against a mock scripted with `step`, proves it made exactly one provider
@@ -99,21 +108,18 @@ async fn success_returns_a_png_with_openai_metadata_and_sends_the_documented_req
     );
     assert_eq!(image.provider_calls, 1);
     assert_eq!(image.retries(), 0);
+    let (response_id, image_call_id) = openai_ids(&image);
     assert!(
-        image
-            .response_id
+        response_id
             .as_deref()
             .is_some_and(|id| id.starts_with("resp_")),
-        "{:?}",
-        image.response_id
+        "{response_id:?}"
     );
     assert!(
-        image
-            .image_call_id
+        image_call_id
             .as_deref()
             .is_some_and(|id| id.starts_with("ig_")),
-        "{:?}",
-        image.image_call_id
+        "{image_call_id:?}"
     );
 
     let calls = mock.calls();
@@ -192,7 +198,8 @@ async fn refine_with_a_response_id_sends_previous_response_id_and_the_feedback()
     .expect("the mock accepts its own response id");
 
     let sent = &bodies(&mock)[1];
-    assert_eq!(sent["previous_response_id"], json!(first.response_id));
+    assert_eq!(sent["previous_response_id"], json!(openai_ids(&first).0));
+    assert_ne!(openai_ids(&refined).0, openai_ids(&first).0);
     assert_eq!(sent["input"], "Edit the previous image: make the sky green");
     assert_eq!(sent["tools"][0]["type"], "image_generation");
     // The mock builds an edit's revised prompt on the earlier one: proof it resolved the id.
@@ -205,7 +212,30 @@ async fn refine_with_a_response_id_sends_previous_response_id_and_the_feedback()
         "{:?}",
         refined.revised_prompt
     );
-    assert_ne!(refined.response_id, first.response_id);
+}
+
+#[tokio::test]
+async fn refining_another_engines_picture_sends_the_feedback_as_words() {
+    let (mock, state) = mock_and_state(&[]).await;
+    let parent = ParentImage {
+        continuation: Some(Continuation {
+            engine: "offline".into(),
+            token: json!({ "response_id": "resp_not_ours" }).to_string(),
+        }),
+        seed: 3,
+    };
+    generate(
+        &state,
+        refinement("other-1", PROMPT, "warmer light", parent),
+    )
+    .await
+    .expect("a picture");
+    let sent = &bodies(&mock)[0];
+    assert!(sent.get("previous_response_id").is_none(), "{sent}");
+    assert_eq!(
+        sent["input"],
+        json!(format!("{PROMPT}\n\nChanges to make: warmer light"))
+    );
 }
 
 #[tokio::test]
@@ -214,14 +244,16 @@ async fn refine_with_only_an_image_call_id_sends_an_image_generation_call_item()
     let first = generate(&state, request("call-1", "openai", PROMPT))
         .await
         .expect("first picture");
-    let parent = ParentImage {
-        response_id: None,
-        ..parent_of(&first)
-    };
-    let call_id = parent
-        .image_call_id
-        .clone()
+    let call_id = openai_ids(&first)
+        .1
         .expect("the first picture has an image call id");
+    let parent = ParentImage {
+        continuation: Some(Continuation {
+            engine: "openai".into(),
+            token: json!({ "image_call_id": call_id }).to_string(),
+        }),
+        seed: first.seed,
+    };
 
     let refined = generate(
         &state,

@@ -23,12 +23,13 @@ test.describe("sign-in required (a team token is configured)", () => {
     expect(session?.sameSite).toBe("Strict");
   });
 
-  test("signing out ends the session", async ({ page }) => {
+  test("the studio shows who is signed in, and Sign out ends the session", async ({ studio, page }) => {
     await page.goto("/login");
     await page.getByTestId("login-secret").fill(ACCESS_TOKEN);
     await page.getByTestId("login-submit").click();
-    await expect(page.getByTestId("studio")).toBeVisible();
-    await page.goto("/logout");
+    await studio.waitReady();
+    await expect(studio.el("signed-in-as")).toHaveText("team");
+    await studio.el("sign-out").click();
     await expect(page).toHaveURL(/\/login$/);
     await page.goto("/");
     await expect(page).toHaveURL(/\/login\?next=/);

@@ -1,5 +1,6 @@
 use super::*;
 use crate::error::ProviderFailure;
+use crate::model::Continuation;
 use std::sync::Arc;
 
 fn draft(prompt: &str) -> Draft {
@@ -30,8 +31,10 @@ fn image(seed: u64) -> GeneratedImage {
         revised_prompt: None,
         elapsed_ms: 10,
         provider_calls: 1,
-        response_id: Some(format!("resp_{seed}")),
-        image_call_id: Some(format!("ig_{seed}")),
+        continuation: Some(Continuation {
+            engine: "openai".into(),
+            token: format!("token-{seed}"),
+        }),
         seed,
         created_at: 0,
     }
@@ -207,8 +210,11 @@ fn refine_builds_on_the_attempt_on_show() {
     assert_eq!(request.refinements, vec!["no text".to_string()]);
     let parent = request.parent.as_ref().unwrap();
     assert_eq!(
-        (parent.response_id.as_deref(), parent.seed),
-        (Some("resp_1"), 1)
+        (
+            parent.continuation.as_ref().map(|c| c.token.as_str()),
+            parent.seed
+        ),
+        (Some("token-1"), 1)
     );
 }
 

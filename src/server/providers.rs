@@ -2,6 +2,7 @@
 //! Adding a provider is one module here plus one line in `ProviderRegistry::from_settings`.
 
 mod error;
+pub mod http;
 pub mod offline;
 pub mod openai;
 mod redact;
@@ -25,8 +26,8 @@ pub struct ProviderImage {
     pub size: String,
     pub quality: Option<String>,
     pub revised_prompt: Option<String>,
-    pub response_id: Option<String>,
-    pub image_call_id: Option<String>,
+    /// This provider's own token for building on the picture (see `model::Continuation`).
+    pub continuation: Option<String>,
     /// The seed the picture was really made with (the offline engine folds feedback into it).
     pub seed: u64,
 }

@@ -9,7 +9,7 @@ use super::notice::NoticeBanner;
 use super::prompt_form::PromptForm;
 use super::review::ReviewView;
 use super::storage;
-use crate::api::{cancel_generation, generate_image, list_engines};
+use crate::api::{cancel_generation, generate_image, list_engines, signed_in_user};
 use crate::fsm::{self, Command, Draft, Event, Notice, Stage, StageKind};
 use crate::model::{EngineCatalog, GenerateRequest};
 use leptos::prelude::*;
@@ -32,6 +32,7 @@ pub fn StudioPage() -> impl IntoView {
     let storage_note = RwSignal::new(None::<String>);
     let engines = Resource::new(|| (), |_| list_engines());
     let catalog = Signal::derive(move || engines.get().and_then(Result::ok));
+    let user = Resource::new(|| (), |_| signed_in_user());
 
     let generate = Action::new_local(|request: &GenerateRequest| {
         let request = request.clone();
@@ -139,6 +140,13 @@ pub fn StudioPage() -> impl IntoView {
                         <span class="engine-caption">"Engine "</span>
                         <span class="engine-name" data-testid="engine-name">{engine_label}</span>
                     </p>
+                    {move || user.get().and_then(Result::ok).flatten().map(|name| view! {
+                        // A plain form: signing out works before (and without) the bundle.
+                        <form class="signout" method="post" action="/logout">
+                            <span class="signout-name" data-testid="signed-in-as">{name}</span>
+                            <button type="submit" class="secondary" data-testid="sign-out">"Sign out"</button>
+                        </form>
+                    })}
                 </header>
                 <p class="sr-only" role="status" aria-live="polite" data-testid="announcer">
                     {move || announcement(&stage.read())}

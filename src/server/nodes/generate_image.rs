@@ -3,7 +3,7 @@
 //! picture into the store.
 
 use crate::error::ProviderFailure;
-use crate::model::{GenerateRequest, GeneratedImage};
+use crate::model::{Continuation, GenerateRequest, GeneratedImage};
 use crate::server::flow::{Action, Attempts, Flow, FlowBuilder, Node, RetryPolicy};
 use crate::server::provenance::{stamp, Provenance};
 use crate::server::providers::{ImageProvider, ProviderError, ProviderImage, ProviderRegistry};
@@ -121,8 +121,10 @@ impl Node<GenerationState> for GenerateImage {
             revised_prompt: image.revised_prompt,
             elapsed_ms,
             provider_calls: attempts.calls,
-            response_id: image.response_id,
-            image_call_id: image.image_call_id,
+            continuation: image.continuation.map(|token| Continuation {
+                engine: info.id.clone(),
+                token,
+            }),
             seed: image.seed,
             created_at,
         });

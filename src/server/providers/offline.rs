@@ -64,8 +64,7 @@ impl ImageProvider for OfflineProvider {
                 size: request.size.clone(),
                 quality: None,
                 revised_prompt: None,
-                response_id: None,
-                image_call_id: None,
+                continuation: None,
                 seed,
             })
         })
@@ -138,8 +137,7 @@ mod tests {
     fn feedback_changes_the_seed_deterministically() {
         let mut refine = request(99);
         refine.parent = Some(ParentImage {
-            response_id: None,
-            image_call_id: None,
+            continuation: None,
             seed: 1,
         });
         refine.refinements = vec!["warmer light".into()];

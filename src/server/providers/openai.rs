@@ -1,9 +1,11 @@
 //! OpenAI's Responses API with the `image_generation` tool (providers.md §1): one POST per
 //! attempt, non-streaming, the image inline as base64. Refinements build on an earlier picture
-//! through `previous_response_id`, or the `image_generation_call` id when only that is known.
+//! through `previous_response_id`, or the `image_generation_call` id when only that is known;
+//! both travel in the picture's continuation token, which only this engine reads.
 
 mod wire;
 
+use super::http::{header, retry_after, sniff_mime, transport_error};
 use super::redact::redact;
 use super::{BoxFuture, ImageProvider, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
@@ -12,8 +14,8 @@ use crate::server::config::Settings;
 use base64::Engine as _;
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::time::Duration;
 
 const PROVIDER: &str = "OpenAI";
 const KEY_ENV: &str = "OPENAI_API_KEY";
@@ -70,24 +72,36 @@ impl OpenAiProvider {
             "tool_choice": {"type": "image_generation"},
             "store": true,
         });
-        let parent = request.parent.as_ref();
-        match (
-            parent.and_then(|p| p.response_id.as_ref()),
-            parent.and_then(|p| p.image_call_id.as_ref()),
-        ) {
-            (Some(response_id), _) => {
+        match self.continuation_of(request) {
+            Some(OpenAiContinuation {
+                response_id: Some(response_id),
+                ..
+            }) => {
                 body["previous_response_id"] = json!(response_id);
                 body["input"] = json!(refine_instruction(request));
             }
-            (None, Some(call_id)) => {
+            Some(OpenAiContinuation {
+                image_call_id: Some(call_id),
+                ..
+            }) => {
                 body["input"] = json!([
                     {"role": "user", "content": [{"type": "input_text", "text": refine_instruction(request)}]},
                     {"type": "image_generation_call", "id": call_id},
                 ]);
             }
-            (None, None) => body["input"] = json!(request.prompt),
+            // A first picture, or a refinement of another engine's picture: all in words.
+            _ => body["input"] = json!(prompt_with_refinements(request)),
         }
         body
+    }
+
+    /// The ids this engine handed out with the parent picture, when the parent is its own.
+    fn continuation_of(&self, request: &GenerateRequest) -> Option<OpenAiContinuation> {
+        let continuation = request.parent.as_ref()?.continuation.as_ref()?;
+        if continuation.engine != self.info.id {
+            return None;
+        }
+        serde_json::from_str(&continuation.token).ok()
     }
 
     async fn call(&self, request: &GenerateRequest) -> Result<ProviderImage, ProviderError> {
@@ -124,8 +138,11 @@ impl OpenAiProvider {
             size: parsed.size.unwrap_or_else(|| request.size.clone()),
             quality: parsed.quality.or_else(|| request.quality.clone()),
             revised_prompt: parsed.revised_prompt,
-            response_id: Some(parsed.response_id),
-            image_call_id: Some(parsed.image_call_id),
+            continuation: serde_json::to_string(&OpenAiContinuation {
+                response_id: Some(parsed.response_id),
+                image_call_id: Some(parsed.image_call_id),
+            })
+            .ok(),
             seed: request.seed,
         })
     }
@@ -151,6 +168,26 @@ impl ImageProvider for OpenAiProvider {
     }
 }
 
+/// The continuation token's content: the stored response to continue, and the image call inside it
+/// (enough on its own when the response can no longer be referenced).
+#[derive(Serialize, Deserialize)]
+struct OpenAiContinuation {
+    response_id: Option<String>,
+    image_call_id: Option<String>,
+}
+
+/// Without a conversation to build on, the feedback travels as words after the prompt.
+fn prompt_with_refinements(request: &GenerateRequest) -> String {
+    if request.refinements.is_empty() {
+        return request.prompt.clone();
+    }
+    format!(
+        "{}\n\nChanges to make: {}",
+        request.prompt,
+        request.refinements.join("; ")
+    )
+}
+
 /// The newest feedback is what the model must act on; the conversation holds the rest.
 fn refine_instruction(request: &GenerateRequest) -> String {
     let feedback = request
@@ -159,16 +196,6 @@ fn refine_instruction(request: &GenerateRequest) -> String {
         .map(String::as_str)
         .unwrap_or_default();
     format!("Edit the previous image: {feedback}")
-}
-
-fn transport_error(error: &reqwest::Error) -> ProviderError {
-    let failure = if error.is_timeout() {
-        ProviderFailure::Timeout
-    } else {
-        ProviderFailure::Network
-    };
-    // reqwest's Display can carry the URL but never headers, so the key cannot leak through it.
-    ProviderError::new(failure, error.to_string())
 }
 
 /// Maps an error answer to a failure, following providers.md §0.1 and §1.7.
@@ -216,33 +243,4 @@ pub(crate) fn classify_status(
     }
     error.retry_after = retry_after(headers);
     error
-}
-
-fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
-}
-
-/// `retry-after-ms` first, then `retry-after` as seconds or an HTTP date.
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    if let Some(ms) = header(headers, "retry-after-ms").and_then(|v| v.trim().parse::<f64>().ok()) {
-        return (ms >= 0.0).then(|| Duration::from_secs_f64(ms / 1000.0));
-    }
-    let value = header(headers, "retry-after")?.trim();
-    if let Ok(seconds) = value.parse::<f64>() {
-        return (seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
-    }
-    let when = httpdate::parse_http_date(value).ok()?;
-    Some(
-        when.duration_since(std::time::SystemTime::now())
-            .unwrap_or_default(),
-    )
-}
-
-fn sniff_mime(bytes: &[u8]) -> &'static str {
-    match bytes {
-        [0x89, b'P', b'N', b'G', ..] => "image/png",
-        [0xFF, 0xD8, ..] => "image/jpeg",
-        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => "image/webp",
-        _ => "application/octet-stream",
-    }
 }

@@ -56,8 +56,7 @@ impl ImageProvider for ScriptedProvider {
                     size: "1024x1024".into(),
                     quality: Some("high".into()),
                     revised_prompt: Some("revised".into()),
-                    response_id: Some("resp_1".into()),
-                    image_call_id: Some("ig_1".into()),
+                    continuation: Some("token-1".into()),
                     seed: request.seed,
                 }),
             }
