@@ -383,6 +383,7 @@ fn openai_request(request_id: String) -> GenerateRequest {
     GenerateRequest {
         request_id,
         engine: "openai".into(),
+        model: String::new(),
         prompt: PROMPT.into(),
         size: "1024x1024".into(),
         quality: Some("auto".into()),

@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 pub struct Draft {
     pub prompt: String,
     pub engine: String,
+    /// Empty for the engine's default model (and in sessions saved before models were chosen).
+    #[serde(default)]
+    pub model: String,
     pub size: String,
     pub quality: Option<String>,
 }
@@ -108,10 +111,14 @@ pub struct Fresh {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
     EditPrompt(String),
+    /// Another engine, model, size or quality; `dropped` says which choices the new model does
+    /// not offer and what replaced them.
     EditOptions {
         engine: String,
+        model: String,
         size: String,
         quality: Option<String>,
+        dropped: Option<String>,
     },
     EditFeedback(String),
     Generate(Fresh),
@@ -207,16 +214,22 @@ fn edit_in_place(stage: &mut Stage, event: &Event) -> bool {
             draft.prompt.clone_from(prompt)
         }
         (
-            Stage::InitialInput { draft, .. },
+            Stage::InitialInput { draft, notice },
             Event::EditOptions {
                 engine,
+                model,
                 size,
                 quality,
+                dropped,
             },
         ) => {
             draft.engine.clone_from(engine);
+            draft.model.clone_from(model);
             draft.size.clone_from(size);
             draft.quality.clone_from(quality);
+            if let Some(dropped) = dropped {
+                *notice = Some(Notice::Info(dropped.clone()));
+            }
         }
         (Stage::UserFeedback { feedback, .. }, Event::EditFeedback(text)) => {
             feedback.clone_from(text)
@@ -394,6 +407,7 @@ fn first_request(draft: &Draft, fresh: Fresh) -> GenerateRequest {
     GenerateRequest {
         request_id: fresh.request_id,
         engine: draft.engine.clone(),
+        model: draft.model.clone(),
         prompt: draft.prompt.clone(),
         size: draft.size.clone(),
         quality: draft.quality.clone(),

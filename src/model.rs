@@ -5,25 +5,49 @@ use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-/// Id of the built-in engine that needs no key and no network.
-pub const OFFLINE_ENGINE: &str = "offline";
-
-/// What one engine offers; the form shows only these choices.
+/// One engine of the picker: a provider configured on this server, and its models.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EngineInfo {
     pub id: String,
-    /// Shown to people, e.g. "OpenAI · gpt-image-1".
+    /// Shown to people, e.g. "OpenAI".
     pub label: String,
+    /// Who makes the pictures, named in messages ("OpenAI").
     pub provider: String,
-    pub model: String,
     /// True for the built-in engine: the UI labels its pictures as offline renders.
     pub offline: bool,
+    /// Why this engine cannot be used on this server, in words that say what to do ("Set
+    /// GEMINI_API_KEY on the server to use Gemini."); `None` when it is ready.
+    pub unavailable: Option<String>,
+    pub max_prompt_chars: usize,
+    /// Never empty; the first is the default.
+    pub models: Vec<ModelInfo>,
+}
+
+/// What one model can do; the form offers only these choices, and the server checks them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    pub id: String,
     pub sizes: Vec<String>,
     pub default_size: String,
-    /// Empty when the engine has no quality setting.
+    /// Empty when the model has no quality setting.
     pub qualities: Vec<String>,
     pub default_quality: Option<String>,
-    pub max_prompt_chars: usize,
+}
+
+impl EngineInfo {
+    /// The named model, or the default one when the name is empty or unknown here (a request
+    /// that names none, or a session saved while the server offered other models).
+    pub fn model_or_default(&self, id: &str) -> &ModelInfo {
+        self.models
+            .iter()
+            .find(|m| m.id == id)
+            .unwrap_or(&self.models[0])
+    }
+
+    /// "OpenAI · gpt-image-1", for the page's engine badge and messages.
+    pub fn label_with(&self, model: &ModelInfo) -> String {
+        format!("{} · {}", self.label, model.id)
+    }
 }
 
 /// Every engine the server has configured, and the one to preselect.
@@ -52,6 +76,9 @@ impl EngineCatalog {
 pub struct GenerateRequest {
     pub request_id: String,
     pub engine: String,
+    /// One of the engine's models; empty for its default.
+    #[serde(default)]
+    pub model: String,
     pub prompt: String,
     pub size: String,
     pub quality: Option<String>,
@@ -114,6 +141,48 @@ impl GeneratedImage {
     }
 }
 
+/// The options that survive a switch to `model`: what it also offers is kept, the rest becomes
+/// its default, and `dropped` says what changed, for the person to read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CarriedOptions {
+    pub size: String,
+    pub quality: Option<String>,
+    pub dropped: Option<String>,
+}
+
+pub fn carry_options(model: &ModelInfo, size: &str, quality: Option<&str>) -> CarriedOptions {
+    let mut changes = Vec::new();
+    let size = if model.sizes.iter().any(|s| s == size) {
+        size.to_string()
+    } else {
+        if !size.is_empty() {
+            changes.push(format!("size {size} → {}", model.default_size));
+        }
+        model.default_size.clone()
+    };
+    let quality = match quality {
+        Some(q) if model.qualities.iter().any(|offered| offered == q) => Some(q.to_string()),
+        Some(q) => {
+            let replacement = model.default_quality.as_deref().unwrap_or("none");
+            changes.push(format!("quality {q} → {replacement}"));
+            model.default_quality.clone()
+        }
+        None => model.default_quality.clone(),
+    };
+    let dropped = (!changes.is_empty()).then(|| {
+        format!(
+            "{} does not offer everything you chose: {}.",
+            model.id,
+            changes.join(", ")
+        )
+    });
+    CarriedOptions {
+        size,
+        quality,
+        dropped,
+    }
+}
+
 /// Checks a prompt or feedback text against an engine's limit. Shared so the browser refuses
 /// what the server would refuse, with the same words.
 pub fn validate_text(
@@ -172,8 +241,32 @@ pub fn shorten(text: &str, max_chars: usize) -> String {
 /// How much of an unknown engine, size or quality value a message repeats.
 pub const ECHO_CHARS: usize = 40;
 
-/// Validates a whole request against the engine it names.
+/// Validates a whole request against the engine it names and that engine's model.
 pub fn validate_request(request: &GenerateRequest, engine: &EngineInfo) -> Result<(), AppError> {
+    if let Some(reason) = &engine.unavailable {
+        return Err(AppError::Provider {
+            failure: crate::error::ProviderFailure::NotConfigured,
+            message: reason.clone(),
+            provider_calls: 0,
+        });
+    }
+    let model = match engine.models.iter().find(|m| m.id == request.model) {
+        Some(model) => model,
+        None if request.model.is_empty() => &engine.models[0],
+        None => {
+            let known: Vec<&str> = engine.models.iter().map(|m| m.id.as_str()).collect();
+            return Err(AppError::InvalidInput {
+                field: "model".into(),
+                message: format!(
+                    "{} has no model \"{}\"; choose one of {}.",
+                    engine.label,
+                    shorten(&request.model, ECHO_CHARS),
+                    known.join(", ")
+                ),
+            });
+        }
+    };
+    let label = engine.label_with(model);
     validate_text(
         "prompt",
         &request.prompt,
@@ -188,27 +281,54 @@ pub fn validate_request(request: &GenerateRequest, engine: &EngineInfo) -> Resul
             &engine.provider,
         )?;
     }
-    if !engine.sizes.contains(&request.size) {
+    if !model.sizes.contains(&request.size) {
         return Err(AppError::InvalidInput {
             field: "size".into(),
             message: format!(
-                "{} cannot make {} pictures; choose one of {}.",
-                engine.label,
+                "{label} cannot make {} pictures; choose one of {}.",
                 shorten(&request.size, ECHO_CHARS),
-                engine.sizes.join(", ")
+                model.sizes.join(", ")
             ),
         });
     }
     match &request.quality {
-        Some(q) if !engine.qualities.contains(q) => Err(AppError::InvalidInput {
+        Some(q) if !model.qualities.contains(q) => Err(AppError::InvalidInput {
             field: "quality".into(),
-            message: format!(
-                "{} has no quality \"{}\".",
-                engine.label,
-                shorten(q, ECHO_CHARS)
-            ),
+            message: format!("{label} has no quality \"{}\".", shorten(q, ECHO_CHARS)),
         }),
         _ => Ok(()),
+    }
+}
+
+/// Engines for the unit tests of every module, built one way.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::{EngineInfo, ModelInfo};
+
+    /// An engine `id` named `label` with one model; the first size and quality are the defaults.
+    pub fn engine(
+        id: &str,
+        label: &str,
+        model: &str,
+        sizes: &[&str],
+        qualities: &[&str],
+    ) -> EngineInfo {
+        let strings = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        EngineInfo {
+            id: id.into(),
+            label: label.into(),
+            provider: label.into(),
+            offline: id == "offline",
+            unavailable: None,
+            max_prompt_chars: 100,
+            models: vec![ModelInfo {
+                id: model.into(),
+                default_size: sizes[0].into(),
+                sizes: strings(sizes),
+                default_quality: qualities.first().map(|q| q.to_string()),
+                qualities: strings(qualities),
+            }],
+        }
     }
 }
 
@@ -218,16 +338,14 @@ mod tests {
 
     fn engine() -> EngineInfo {
         EngineInfo {
-            id: "openai".into(),
-            label: "OpenAI · gpt-image-1".into(),
-            provider: "OpenAI".into(),
-            model: "gpt-image-1".into(),
-            offline: false,
-            sizes: vec!["1024x1024".into(), "auto".into()],
-            default_size: "auto".into(),
-            qualities: vec!["low".into(), "high".into()],
-            default_quality: Some("low".into()),
             max_prompt_chars: 10,
+            ..test_support::engine(
+                "openai",
+                "OpenAI",
+                "gpt-image-1",
+                &["auto", "1024x1024"],
+                &["low", "high"],
+            )
         }
     }
 
@@ -235,6 +353,7 @@ mod tests {
         GenerateRequest {
             request_id: "r1".into(),
             engine: "openai".into(),
+            model: String::new(),
             prompt: prompt.into(),
             size: "auto".into(),
             quality: Some("high".into()),
@@ -304,6 +423,58 @@ mod tests {
             "{message}"
         );
         assert!(message.len() < 200, "{message}");
+    }
+
+    #[test]
+    fn switching_models_keeps_what_still_applies_and_says_what_changed() {
+        let model = &engine().models[0];
+        let kept = carry_options(model, "1024x1024", Some("high"));
+        assert_eq!(
+            kept,
+            CarriedOptions {
+                size: "1024x1024".into(),
+                quality: Some("high".into()),
+                dropped: None
+            }
+        );
+        let changed = carry_options(model, "512x512", Some("ultra"));
+        assert_eq!(
+            (changed.size.as_str(), changed.quality.as_deref()),
+            ("auto", Some("low"))
+        );
+        assert_eq!(
+            changed.dropped.as_deref(),
+            Some("gpt-image-1 does not offer everything you chose: size 512x512 → auto, quality ultra → low.")
+        );
+        let fresh = carry_options(model, "", None);
+        assert_eq!((fresh.size.as_str(), fresh.dropped), ("auto", None));
+    }
+
+    #[test]
+    fn an_unknown_model_is_refused_and_an_empty_one_means_the_default() {
+        let mut r = request("a cat");
+        r.model = "gpt-image-9".into();
+        let message = validate_request(&r, &engine()).unwrap_err().to_string();
+        assert_eq!(
+            message,
+            "OpenAI has no model \"gpt-image-9\"; choose one of gpt-image-1."
+        );
+        r.model = "gpt-image-1".into();
+        assert!(validate_request(&r, &engine()).is_ok());
+    }
+
+    #[test]
+    fn an_unavailable_engine_says_what_to_set() {
+        let engine = EngineInfo {
+            unavailable: Some("Set OPENAI_API_KEY on the server to use OpenAI.".into()),
+            ..engine()
+        };
+        let error = validate_request(&request("a cat"), &engine).unwrap_err();
+        assert_eq!(error.http_status(), 503);
+        assert_eq!(
+            error.to_string(),
+            "Set OPENAI_API_KEY on the server to use OpenAI."
+        );
     }
 
     #[test]

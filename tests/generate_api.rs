@@ -129,7 +129,7 @@ async fn generate_image_on_the_offline_engine_answers_a_png_as_json() {
 }
 
 #[tokio::test]
-async fn list_engines_offers_only_the_offline_engine_without_a_key() {
+async fn without_a_key_openai_is_listed_unavailable_and_offline_is_the_default() {
     let router = build_router(offline_state());
 
     let answer = send(&router, get("/api/list_engines")).await;
@@ -137,9 +137,30 @@ async fn list_engines_offers_only_the_offline_engine_without_a_key() {
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
     let catalog: EngineCatalog = answer.json();
     let ids: Vec<&str> = catalog.engines.iter().map(|e| e.id.as_str()).collect();
-    assert_eq!(ids, ["offline"]);
+    assert_eq!(ids, ["openai", "offline"]);
     assert_eq!(catalog.default_engine, "offline");
-    assert!(catalog.engines[0].offline);
+    let openai = catalog.engine("openai").unwrap();
+    assert_eq!(
+        openai.unavailable.as_deref(),
+        Some("Set OPENAI_API_KEY on the server to use OpenAI.")
+    );
+    assert!(catalog.engine("offline").unwrap().offline);
+
+    let refused = send(
+        &router,
+        post_json(
+            "/api/generate_image",
+            &generate_body(&request("http-na-1", "openai", "a kite")),
+        ),
+    )
+    .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        refused.text()
+    );
+    assert!(refused.text().contains("Set OPENAI_API_KEY on the server"));
 }
 
 #[tokio::test]
@@ -159,10 +180,11 @@ async fn list_engines_puts_openai_first_and_default_when_a_key_is_set_and_hides_
     assert_eq!(
         (
             openai.provider.as_str(),
-            openai.model.as_str(),
-            openai.offline
+            openai.models[0].id.as_str(),
+            openai.offline,
+            openai.unavailable.as_deref()
         ),
-        ("OpenAI", "gpt-image-1", false)
+        ("OpenAI", "gpt-image-1", false, None)
     );
     assert_eq!(mock.calls().count, 0, "listing engines calls no provider");
 }

@@ -55,6 +55,15 @@ fn bodies(mock: &mock_openai::MockServer) -> Vec<Value> {
     mock.calls().requests.into_iter().map(|r| r.body).collect()
 }
 
+fn openai_entry(state: &AppState) -> &proofsheet::server::config::ProviderSettings {
+    state
+        .settings
+        .providers
+        .iter()
+        .find(|p| p.id == "openai")
+        .expect("the shipped settings configure openai")
+}
+
 fn parent_of(image: &GeneratedImage) -> ParentImage {
     ParentImage {
         continuation: image.continuation.clone(),
@@ -99,7 +108,7 @@ async fn success_returns_a_png_with_openai_metadata_and_sends_the_documented_req
     );
     assert_eq!(image.engine, "openai");
     assert_eq!(image.provider, "OpenAI");
-    assert_eq!(image.model, state.settings.openai.image_model);
+    assert_eq!(image.model, openai_entry(&state).models[0].id);
     assert_eq!(image.model, "gpt-image-1");
     assert_eq!(image.size, "1024x1024");
     assert_eq!(
@@ -131,7 +140,7 @@ async fn success_returns_a_png_with_openai_metadata_and_sends_the_documented_req
     );
     assert!(sent.authorization_present, "the bearer key is sent");
     let body = &sent.body;
-    assert_eq!(body["model"], json!(state.settings.openai.model));
+    assert_eq!(body["model"], json!(openai_entry(&state).mainline_model));
     assert_eq!(body["input"], json!(PROMPT));
     assert_eq!(body["tools"].as_array().map(Vec::len), Some(1));
     let tool = &body["tools"][0];

@@ -73,6 +73,15 @@ test.describe("offline engine (no API key)", () => {
     expect(apiCalls, "approve, download and start over stay in the browser").toEqual([]);
   });
 
+  test("an engine without its key is listed, disabled, with the variable to set", async ({ studio }) => {
+    await studio.open();
+    const openai = studio.el("engine-select").locator("option[value=openai]");
+    await expect(openai).toBeDisabled();
+    await expect(openai).toHaveText("OpenAI (not set up)");
+    await expect(studio.el("engine-select")).toHaveValue("offline");
+    await expect(studio.el("unavailable-engines")).toHaveText("Set OPENAI_API_KEY on the server to use OpenAI.");
+  });
+
   test("Ctrl+Enter generates from the prompt box", async ({ studio }) => {
     await studio.open();
     await studio.el("prompt-input").fill("icy blue mountains at night");

@@ -7,6 +7,7 @@ fn draft(prompt: &str) -> Draft {
     Draft {
         prompt: prompt.into(),
         engine: "offline".into(),
+        model: String::new(),
         size: "1024x1024".into(),
         quality: None,
     }
@@ -314,6 +315,38 @@ fn comparing_an_attempt_with_itself_or_a_missing_one_is_ignored() {
     assert_eq!(update(&before, Event::Compare(Some(1))).0, before);
     assert_eq!(update(&before, Event::Compare(Some(7))).0, before);
     assert_eq!(update(&before, Event::Show(7)).0, before);
+}
+
+#[test]
+fn new_options_change_the_draft_and_say_what_was_dropped() {
+    let (stage, commands) = run(
+        Stage::new(draft("a kite")),
+        vec![Event::EditOptions {
+            engine: "openai".into(),
+            model: "gpt-image-1".into(),
+            size: "auto".into(),
+            quality: Some("auto".into()),
+            dropped: Some("gpt-image-1 has no size 512x512; now auto.".into()),
+        }],
+    );
+    assert!(commands.is_empty());
+    let Stage::InitialInput { draft, notice } = stage else {
+        panic!("{stage:?}")
+    };
+    assert_eq!(
+        (
+            draft.engine.as_str(),
+            draft.model.as_str(),
+            draft.size.as_str()
+        ),
+        ("openai", "gpt-image-1", "auto")
+    );
+    assert_eq!(
+        notice,
+        Some(Notice::Info(
+            "gpt-image-1 has no size 512x512; now auto.".into()
+        ))
+    );
 }
 
 #[test]

@@ -2,7 +2,13 @@
 //! environment overrides. Read once at start; a bad value stops the server with a clear message
 //! instead of failing a request later.
 
+mod providers;
+
+pub use providers::{ModelSettings, ProviderSettings};
+
+use providers::PROVIDER_ENV_PREFIX;
 use serde::Deserialize;
+use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::server::admission::EngineLimit;
@@ -19,10 +25,10 @@ pub struct Settings {
     pub site: SiteSettings,
     pub connections: ConnectionSettings,
     pub access: AccessSettings,
-    pub openai: OpenAiSettings,
     pub retry: RetrySettings,
     pub generation: GenerationSettings,
     pub limits: Limits,
+    pub providers: Vec<ProviderSettings>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -80,30 +86,6 @@ pub struct GenerationSettings {
     pub retry_after_secs: u64,
 }
 
-#[derive(Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OpenAiSettings {
-    pub base_url: String,
-    pub model: String,
-    pub image_model: String,
-    pub max_prompt_chars: usize,
-    /// Only ever from the environment; `skip` keeps it out of the file format.
-    #[serde(skip)]
-    pub api_key: Option<String>,
-}
-
-/// Hand-written so the key can never reach a log through `{:?}`.
-impl std::fmt::Debug for OpenAiSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OpenAiSettings")
-            .field("base_url", &self.base_url)
-            .field("model", &self.model)
-            .field("image_model", &self.image_model)
-            .field("api_key", &self.api_key.as_ref().map(|_| "[set]"))
-            .finish()
-    }
-}
-
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RetrySettings {
@@ -119,7 +101,6 @@ pub struct RetrySettings {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Limits {
-    pub max_prompt_chars: usize,
     pub max_request_bytes: usize,
 }
 
@@ -182,19 +163,16 @@ impl Settings {
         let mut table: toml::Table = toml_text
             .parse()
             .map_err(|e| format!("Leptos.toml is not valid TOML: {e}"))?;
-        let (mut api_key, mut access_token, mut session_secret) = (None, None, None);
-        for (name, value) in env {
+        let env: HashMap<String, String> = env.into_iter().collect();
+        for (name, value) in &env {
             match name.as_str() {
-                "OPENAI_API_KEY" => api_key = Some(value),
-                "PROOFSHEET_ACCESS_TOKEN" => access_token = Some(value),
-                "PROOFSHEET_SESSION_SECRET" => session_secret = Some(value),
-                "OPENAI_BASE_URL" => set(&mut table, "openai", "base_url", &value)?,
-                "OPENAI_MODEL" => set(&mut table, "openai", "model", &value)?,
-                "OPENAI_IMAGE_MODEL" => set(&mut table, "openai", "image_model", &value)?,
-                "LEPTOS_SITE_ADDR" => set(&mut table, "site", "addr", &value)?,
-                "PROOFSHEET_CONFIG" => {}
+                // Secrets, read below; never part of the file's table.
+                "PROOFSHEET_ACCESS_TOKEN" | "PROOFSHEET_SESSION_SECRET" | "PROOFSHEET_CONFIG" => {}
+                "LEPTOS_SITE_ADDR" => set(&mut table, "site", "addr", value)?,
                 _ => {
-                    if let Some(rest) = name.strip_prefix(ENV_PREFIX) {
+                    if let Some(rest) = name.strip_prefix(PROVIDER_ENV_PREFIX) {
+                        providers::override_entry(&mut table, rest, value)?;
+                    } else if let Some(rest) = name.strip_prefix(ENV_PREFIX) {
                         let (section, key) = rest.split_once('_').ok_or_else(|| {
                             format!("{name} does not name a setting (PROOFSHEET_<SECTION>_<KEY>)")
                         })?;
@@ -202,7 +180,7 @@ impl Settings {
                             &mut table,
                             &section.to_lowercase(),
                             &key.to_lowercase(),
-                            &value,
+                            value,
                         )?;
                     }
                 }
@@ -211,10 +189,10 @@ impl Settings {
         let mut settings: Settings = toml::Value::Table(table)
             .try_into()
             .map_err(|e| format!("invalid setting: {e}"))?;
-        let present = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
-        settings.openai.api_key = api_key;
-        settings.access.token = present(access_token);
-        settings.access.session_secret = present(session_secret);
+        let present = |name: &str| env.get(name).filter(|v| !v.trim().is_empty()).cloned();
+        settings.access.token = present("PROOFSHEET_ACCESS_TOKEN");
+        settings.access.session_secret = present("PROOFSHEET_SESSION_SECRET");
+        providers::read_environment(&mut settings.providers, &env);
         settings.validate()?;
         Ok(settings)
     }
@@ -244,15 +222,7 @@ impl Settings {
                 ));
             }
         }
-        if !self.openai.base_url.starts_with("http://")
-            && !self.openai.base_url.starts_with("https://")
-        {
-            return Err(format!(
-                "openai.base_url must start with http:// or https://, not {:?}",
-                self.openai.base_url
-            ));
-        }
-        Ok(())
+        providers::validate(&self.providers)
     }
 }
 
@@ -298,12 +268,84 @@ mod tests {
             .collect()
     }
 
+    fn provider<'s>(settings: &'s Settings, id: &str) -> &'s ProviderSettings {
+        settings
+            .providers
+            .iter()
+            .find(|p| p.id == id)
+            .unwrap_or_else(|| panic!("no provider {id}"))
+    }
+
     #[test]
     fn built_in_defaults_load() {
         let s = Settings::from_parts(BUILT_IN, env(&[])).unwrap();
-        assert_eq!(s.openai.base_url, "https://api.openai.com/v1");
+        let openai = provider(&s, "openai");
+        assert_eq!(openai.base_url, "https://api.openai.com/v1");
+        assert!(openai.api_key.is_none());
+        assert_eq!(provider(&s, "offline").kind, "offline");
         assert_eq!(s.retry.attempt_timeout_secs, 180);
-        assert!(s.openai.api_key.is_none());
+    }
+
+    #[test]
+    fn providers_take_keys_and_base_urls_from_the_variables_they_name() {
+        let s = Settings::from_parts(
+            BUILT_IN,
+            env(&[
+                ("OPENAI_API_KEY", "test-key"),
+                ("OPENAI_BASE_URL", "http://127.0.0.1:9/v1"),
+            ]),
+        )
+        .unwrap();
+        let openai = provider(&s, "openai");
+        assert_eq!(openai.api_key.as_deref(), Some("test-key"));
+        assert_eq!(openai.base_url, "http://127.0.0.1:9/v1");
+    }
+
+    #[test]
+    fn any_provider_setting_can_be_set_or_added_from_the_environment() {
+        let s = Settings::from_parts(
+            BUILT_IN,
+            env(&[
+                ("PROOFSHEET_PROVIDER__OPENAI__MAINLINE_MODEL", "gpt-5-mini"),
+                ("PROOFSHEET_PROVIDER__OPENAI__MAX_PROMPT_CHARS", "4000"),
+                ("PROOFSHEET_PROVIDER__LOCAL_SD__KIND", "offline"),
+                ("PROOFSHEET_PROVIDER__LOCAL_SD__LABEL", "Local drafts"),
+                (
+                    "PROOFSHEET_PROVIDER__LOCAL_SD__MODELS",
+                    r#"[{id = "draft", sizes = ["512x512"]}]"#,
+                ),
+            ]),
+        )
+        .unwrap();
+        let openai = provider(&s, "openai");
+        assert_eq!(
+            (openai.mainline_model.as_str(), openai.max_prompt_chars),
+            ("gpt-5-mini", 4000)
+        );
+        let added = provider(&s, "local-sd");
+        assert_eq!(
+            (added.label.as_str(), added.models[0].id.as_str()),
+            ("Local drafts", "draft")
+        );
+    }
+
+    #[test]
+    fn bad_provider_entries_stop_the_server_with_their_name() {
+        let err = Settings::from_parts(
+            BUILT_IN,
+            env(&[("PROOFSHEET_PROVIDER__OPENAI__BASE_URL", "ftp://x")]),
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("providers.openai.base_url must start with http"),
+            "{err}"
+        );
+        let err = Settings::from_parts(
+            BUILT_IN,
+            env(&[("PROOFSHEET_PROVIDER__OPENAI__MODELS", "[]")]),
+        )
+        .unwrap_err();
+        assert!(err.contains("providers.openai lists no model"), "{err}");
     }
 
     #[test]
@@ -311,8 +353,6 @@ mod tests {
         let s = Settings::from_parts(
             BUILT_IN,
             env(&[
-                ("OPENAI_API_KEY", "test-key"),
-                ("OPENAI_BASE_URL", "http://127.0.0.1:9/v1"),
                 ("PROOFSHEET_RETRY_MAX_ATTEMPTS", "5"),
                 ("PROOFSHEET_RETRY_JITTER", "false"),
                 ("LEPTOS_SITE_ADDR", "127.0.0.1:3999"),
@@ -320,9 +360,7 @@ mod tests {
             ]),
         )
         .unwrap();
-        assert_eq!(s.openai.api_key.as_deref(), Some("test-key"));
         assert_eq!((s.retry.max_attempts, s.retry.jitter), (5, false));
-        assert_eq!(s.openai.base_url, "http://127.0.0.1:9/v1");
         assert_eq!(s.site.addr, "127.0.0.1:3999");
     }
 

@@ -1,5 +1,6 @@
-//! Image providers behind one trait, and the registry the server builds from its settings.
-//! Adding a provider is one module here plus one line in `ProviderRegistry::from_settings`.
+//! Image providers behind one trait, and the registry the server builds from the `[[providers]]`
+//! entries of its settings. Adding a protocol is one module here plus one line in
+//! `ProviderRegistry::from_settings`; adding an engine of a known protocol is configuration.
 
 mod error;
 pub mod http;
@@ -9,8 +10,9 @@ mod redact;
 
 pub use error::ProviderError;
 
+use crate::error::ProviderFailure;
 use crate::model::{EngineCatalog, EngineInfo, GenerateRequest};
-use crate::server::config::Settings;
+use crate::server::config::{ProviderSettings, Settings};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -47,28 +49,35 @@ pub struct ProviderRegistry {
     default_engine: String,
 }
 
+/// The protocols this server speaks, as `kind` names them in `[[providers]]`.
+const KINDS: [&str; 2] = ["openai-responses", "offline"];
+
 impl ProviderRegistry {
-    /// Real providers are registered only when their key is present, so the picker never offers
-    /// one that cannot work. The offline engine is always there, and is the default only when
-    /// nothing else is configured.
-    pub fn from_settings(settings: &Settings, http: reqwest::Client) -> Self {
-        let mut providers: Vec<Arc<dyn ImageProvider>> = Vec::new();
-        if let Some(openai) = openai::OpenAiProvider::from_settings(settings, http) {
-            providers.push(Arc::new(openai));
-        }
-        providers.push(Arc::new(offline::OfflineProvider::new(
-            settings.limits.max_prompt_chars,
-        )));
-        Self::new(providers)
+    /// One engine per `[[providers]]` entry, in the file's order. An engine whose key is missing
+    /// stays listed, unavailable, so the picker can say which variable to set.
+    pub fn from_settings(settings: &Settings, http: reqwest::Client) -> Result<Self, String> {
+        let providers = settings
+            .providers
+            .iter()
+            .map(|entry| provider_for(entry, &http))
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(Self::new(providers))
     }
 
-    /// The first provider is the default.
+    /// The default engine is the first one that can be used (the offline engine is always
+    /// usable, so it is the default only when no engine before it has its key).
     pub fn new(providers: Vec<Arc<dyn ImageProvider>>) -> Self {
         assert!(
             !providers.is_empty(),
             "a registry needs at least one provider"
         );
-        let default_engine = providers[0].info().id.clone();
+        let default_engine = providers
+            .iter()
+            .find(|p| p.info().unavailable.is_none())
+            .unwrap_or(&providers[0])
+            .info()
+            .id
+            .clone();
         ProviderRegistry {
             providers,
             default_engine,
@@ -84,5 +93,54 @@ impl ProviderRegistry {
             engines: self.providers.iter().map(|p| p.info().clone()).collect(),
             default_engine: self.default_engine.clone(),
         }
+    }
+}
+
+fn provider_for(
+    entry: &ProviderSettings,
+    http: &reqwest::Client,
+) -> Result<Arc<dyn ImageProvider>, String> {
+    if entry.kind == "offline" {
+        return Ok(Arc::new(offline::OfflineProvider::new(
+            entry.engine_info(true, None),
+        )));
+    }
+    if !KINDS.contains(&entry.kind.as_str()) {
+        return Err(format!(
+            "providers.{}: unknown kind {:?}; this server speaks {}",
+            entry.id,
+            entry.kind,
+            KINDS.join(", ")
+        ));
+    }
+    let Some(api_key) = entry.api_key.clone() else {
+        return Ok(Arc::new(Unavailable {
+            info: entry.engine_info(false, Some(entry.missing_key())),
+        }));
+    };
+    Ok(Arc::new(openai::OpenAiProvider::new(
+        entry,
+        api_key,
+        http.clone(),
+    )))
+}
+
+/// An engine that is configured but cannot be used here (its key is missing). It stays in the
+/// catalog so the picker can say why; requests for it are refused before reaching it.
+struct Unavailable {
+    info: EngineInfo,
+}
+
+impl ImageProvider for Unavailable {
+    fn info(&self) -> &EngineInfo {
+        &self.info
+    }
+
+    fn generate<'a>(
+        &'a self,
+        _request: &'a GenerateRequest,
+    ) -> BoxFuture<'a, Result<ProviderImage, ProviderError>> {
+        let reason = self.info.unavailable.clone().unwrap_or_default();
+        Box::pin(async move { Err(ProviderError::new(ProviderFailure::NotConfigured, reason)) })
     }
 }

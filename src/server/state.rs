@@ -41,7 +41,7 @@ impl AppState {
             .user_agent(concat!("proofsheet/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-        let providers = ProviderRegistry::from_settings(&settings, http);
+        let providers = ProviderRegistry::from_settings(&settings, http)?;
         let mut state = Self::with_providers(leptos_options, settings, providers);
         state.access = Access::from_settings(&state.settings.access)?;
         Ok(state)

@@ -1,8 +1,10 @@
-//! `initial_input`: the prompt, the engine and its options, and Generate.
+//! `initial_input`: the prompt, the engine, its model and that model's options, and Generate.
+//! The form offers only what the chosen model declares; engines that are not set up on this
+//! server are listed, disabled, with what to set.
 
 use super::studio::{send_with_fresh, StudioContext};
 use crate::fsm::{Draft, Event, Stage};
-use crate::model::validate_text;
+use crate::model::{carry_options, validate_text, EngineInfo, ModelInfo};
 use leptos::ev::KeyboardEvent;
 use leptos::html::Textarea;
 use leptos::prelude::*;
@@ -24,6 +26,12 @@ pub fn PromptForm(context: StudioContext) -> impl IntoView {
             .get()
             .and_then(|c| c.engine_or_default(&draft.read().engine).cloned())
     });
+    let model = Memo::new(move |_| {
+        engine
+            .read()
+            .as_ref()
+            .map(|e| e.model_or_default(&draft.read().model).clone())
+    });
     // Too long is said as you type, not after a round trip.
     let length_error = Memo::new(move |_| {
         let engine = engine.get()?;
@@ -37,7 +45,10 @@ pub fn PromptForm(context: StudioContext) -> impl IntoView {
     });
     let can_send = move || {
         hydrated.get()
-            && engine.read().is_some()
+            && engine
+                .read()
+                .as_ref()
+                .is_some_and(|e| e.unavailable.is_none())
             && !draft.read().prompt.trim().is_empty()
             && length_error.read().is_none()
     };
@@ -57,17 +68,32 @@ pub fn PromptForm(context: StudioContext) -> impl IntoView {
         change(&mut next, value);
         send.run(Event::EditOptions {
             engine: next.engine,
+            model: next.model,
             size: next.size,
             quality: next.quality,
+            dropped: None,
+        });
+    };
+    // Another engine or model keeps the size and quality it also offers, and says what changed.
+    let switch_to = move |engine: &EngineInfo, model: &ModelInfo| {
+        let current = draft.get_untracked();
+        let carried = carry_options(model, &current.size, current.quality.as_deref());
+        send.run(Event::EditOptions {
+            engine: engine.id.clone(),
+            model: model.id.clone(),
+            size: carried.size,
+            quality: carried.quality,
+            dropped: carried.dropped,
         });
     };
     let choose_engine = move |id: String| {
         if let Some(chosen) = catalog.get_untracked().and_then(|c| c.engine(&id).cloned()) {
-            send.run(Event::EditOptions {
-                engine: chosen.id,
-                size: chosen.default_size,
-                quality: chosen.default_quality,
-            });
+            switch_to(&chosen, &chosen.models[0]);
+        }
+    };
+    let choose_model = move |id: String| {
+        if let Some(current) = engine.get_untracked() {
+            switch_to(&current, current.model_or_default(&id));
         }
     };
 
@@ -111,20 +137,30 @@ pub fn PromptForm(context: StudioContext) -> impl IntoView {
                         <select data-testid="engine-select" on:change=move |ev| choose_engine(event_target_value(&ev))>
                             {c.engines.into_iter().map(|e| {
                                 let selected = e.id == draft.read_untracked().engine;
-                                view! { <option value=e.id.clone() selected=selected>{e.label}</option> }
+                                let disabled = e.unavailable.is_some();
+                                let text = if disabled { format!("{} (not set up)", e.label) } else { e.label.clone() };
+                                view! { <option value=e.id.clone() selected=selected disabled=disabled>{text}</option> }
                             }).collect_view()}
                         </select>
                     </label>
                 })}
-                {move || engine.get().map(|e| option_select("Size", "size-select", e.sizes.clone(), draft.get().size, move |v| set_options(|d, v| d.size = v, v)))}
-                {move || engine.get().filter(|e| !e.qualities.is_empty()).map(|e| option_select(
+                {move || engine.get().filter(|e| e.models.len() > 1).map(|e| option_select(
+                    "Model",
+                    "model-select",
+                    e.models.iter().map(|m| m.id.clone()).collect(),
+                    model.get().map(|m| m.id).unwrap_or_default(),
+                    choose_model,
+                ))}
+                {move || model.get().map(|m| option_select("Size", "size-select", m.sizes.clone(), draft.get().size, move |v| set_options(|d, v| d.size = v, v)))}
+                {move || model.get().filter(|m| !m.qualities.is_empty()).map(|m| option_select(
                     "Quality",
                     "quality-select",
-                    e.qualities.clone(),
+                    m.qualities.clone(),
                     draft.get().quality.unwrap_or_default(),
                     move |v| set_options(|d, v| d.quality = Some(v), v),
                 ))}
             </div>
+            {move || unavailable_hint(catalog.get().map(|c| c.engines).unwrap_or_default())}
             {move || engine.get().filter(|e| e.offline).map(|_| offline_hint())}
             <button type="submit" class="primary" data-testid="generate-button" disabled=move || !can_send()>
                 "Generate"
@@ -156,8 +192,19 @@ fn option_select(
 fn offline_hint() -> impl IntoView {
     view! {
         <p class="hint offline-hint">
-            "The offline engine draws an abstract picture from your prompt's colours and a seed, with no network. "
-            "Set OPENAI_API_KEY on the server to use OpenAI."
+            "The offline engine draws an abstract picture from your prompt's colours and a seed, with no network."
         </p>
     }
+}
+
+/// What to set on the server for each engine the picker lists as not set up.
+fn unavailable_hint(engines: Vec<EngineInfo>) -> Option<impl IntoView> {
+    let reasons: Vec<String> = engines.into_iter().filter_map(|e| e.unavailable).collect();
+    (!reasons.is_empty()).then(|| {
+        view! {
+            <ul class="hint unavailable-engines" data-testid="unavailable-engines">
+                {reasons.into_iter().map(|reason| view! { <li>{reason}</li> }).collect_view()}
+            </ul>
+        }
+    })
 }

@@ -94,10 +94,13 @@ pub fn StudioPage() -> impl IntoView {
         let needs_engine =
             stage.with(|s| matches!(s, Stage::InitialInput { draft, .. } if catalog.engine(&draft.engine).is_none()));
         if let (true, Some(engine)) = (needs_engine, catalog.engine(&catalog.default_engine)) {
+            let model = &engine.models[0];
             send.run(Event::EditOptions {
                 engine: engine.id.clone(),
-                size: engine.default_size.clone(),
-                quality: engine.default_quality.clone(),
+                model: model.id.clone(),
+                size: model.default_size.clone(),
+                quality: model.default_quality.clone(),
+                dropped: None,
             });
         }
     });
@@ -111,16 +114,21 @@ pub fn StudioPage() -> impl IntoView {
         hydrated: hydrated.into(),
     };
     let engine_label = move || {
-        let engine_id = stage.with(|s| match s {
-            Stage::InitialInput { draft, .. } => draft.engine.clone(),
-            other => other
-                .session()
-                .map(|s| s.draft.engine.clone())
-                .unwrap_or_default(),
+        let (engine_id, model_id) = stage.with(|s| {
+            let draft = match s {
+                Stage::InitialInput { draft, .. } => Some(draft),
+                other => other.session().map(|s| &s.draft),
+            };
+            draft
+                .map(|d| (d.engine.clone(), d.model.clone()))
+                .unwrap_or_default()
         });
         catalog
             .get()
-            .and_then(|c| c.engine_or_default(&engine_id).map(|e| e.label.clone()))
+            .and_then(|c| {
+                c.engine_or_default(&engine_id)
+                    .map(|e| e.label_with(e.model_or_default(&model_id)))
+            })
             .unwrap_or_default()
     };
 

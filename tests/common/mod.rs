@@ -64,6 +64,7 @@ pub fn request(id: &str, engine: &str, prompt: &str) -> GenerateRequest {
     GenerateRequest {
         request_id: id.into(),
         engine: engine.into(),
+        model: String::new(),
         prompt: prompt.into(),
         size: "1024x1024".into(),
         quality: Some("low".into()),

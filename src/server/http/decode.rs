@@ -266,18 +266,7 @@ mod tests {
         ];
 
         fn offline_engine() -> EngineInfo {
-            EngineInfo {
-                id: "offline".into(),
-                label: "Offline".into(),
-                provider: "Offline engine".into(),
-                model: "m".into(),
-                offline: true,
-                sizes: vec!["512x512".into()],
-                default_size: "512x512".into(),
-                qualities: vec![],
-                default_quality: None,
-                max_prompt_chars: 100,
-            }
+            crate::model::test_support::engine("offline", "Offline engine", "m", &["512x512"], &[])
         }
 
         proptest! {

@@ -10,7 +10,7 @@ pub struct ProviderError {
     /// "OpenAI"; filled in by the client.
     pub provider: String,
     /// The environment variable holding this provider's key, for auth messages.
-    pub key_env: &'static str,
+    pub key_env: String,
     pub status: Option<u16>,
     pub code: Option<String>,
     /// The provider's own explanation, already stripped of anything secret.
@@ -24,7 +24,7 @@ impl ProviderError {
         ProviderError {
             failure,
             provider: String::new(),
-            key_env: "",
+            key_env: String::new(),
             status: None,
             code: None,
             detail: detail.into(),
@@ -148,7 +148,7 @@ mod tests {
     fn openai(failure: ProviderFailure) -> ProviderError {
         ProviderError {
             provider: "OpenAI".into(),
-            key_env: "OPENAI_API_KEY",
+            key_env: "OPENAI_API_KEY".into(),
             status: Some(401),
             ..ProviderError::new(failure, "")
         }

@@ -4,7 +4,7 @@
 
 use super::{BoxFuture, ImageProvider, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
-use crate::model::{EngineInfo, GenerateRequest, OFFLINE_ENGINE};
+use crate::model::{EngineInfo, GenerateRequest};
 use crate::server::offline::render_png;
 
 pub struct OfflineProvider {
@@ -12,23 +12,10 @@ pub struct OfflineProvider {
 }
 
 impl OfflineProvider {
-    pub fn new(max_prompt_chars: usize) -> Self {
-        OfflineProvider {
-            info: EngineInfo {
-                id: OFFLINE_ENGINE.into(),
-                label: "Offline engine (no network)".into(),
-                provider: "Offline engine".into(),
-                model: "proofsheet-offline-1".into(),
-                offline: true,
-                sizes: ["1024x1024", "1024x1536", "1536x1024", "512x512"]
-                    .map(String::from)
-                    .to_vec(),
-                default_size: "1024x1024".into(),
-                qualities: Vec::new(),
-                default_quality: None,
-                max_prompt_chars,
-            },
-        }
+    /// `info` is what its `[[providers]]` entry declares (sizes are any `WxH` the renderer can
+    /// draw; it has no qualities).
+    pub fn new(info: EngineInfo) -> Self {
+        OfflineProvider { info }
     }
 }
 
@@ -60,7 +47,7 @@ impl ImageProvider for OfflineProvider {
             Ok(ProviderImage {
                 bytes,
                 mime: "image/png".into(),
-                model: self.info.model.clone(),
+                model: self.info.model_or_default(&request.model).id.clone(),
                 size: request.size.clone(),
                 quality: None,
                 revised_prompt: None,
@@ -106,10 +93,21 @@ mod tests {
     use super::*;
     use crate::model::ParentImage;
 
+    fn engine() -> OfflineProvider {
+        OfflineProvider::new(crate::model::test_support::engine(
+            "offline",
+            "Offline engine",
+            "proofsheet-offline-1",
+            &["512x512"],
+            &[],
+        ))
+    }
+
     fn request(seed: u64) -> GenerateRequest {
         GenerateRequest {
             request_id: "r".into(),
-            engine: OFFLINE_ENGINE.into(),
+            engine: "offline".into(),
+            model: String::new(),
             prompt: "a red barn".into(),
             size: "512x512".into(),
             quality: None,
@@ -121,10 +119,7 @@ mod tests {
 
     #[tokio::test]
     async fn renders_a_png_of_the_requested_size() {
-        let image = OfflineProvider::new(100)
-            .generate(&request(1))
-            .await
-            .unwrap();
+        let image = engine().generate(&request(1)).await.unwrap();
         assert_eq!(&image.bytes[..4], b"\x89PNG");
         assert_eq!(
             &image.bytes[16..24],

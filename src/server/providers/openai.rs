@@ -10,56 +10,38 @@ use super::redact::redact;
 use super::{BoxFuture, ImageProvider, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
 use crate::model::{EngineInfo, GenerateRequest};
-use crate::server::config::Settings;
+use crate::server::config::ProviderSettings;
 use base64::Engine as _;
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-const PROVIDER: &str = "OpenAI";
-const KEY_ENV: &str = "OPENAI_API_KEY";
-
 pub struct OpenAiProvider {
     http: reqwest::Client,
     api_key: String,
     endpoint: String,
     mainline_model: String,
+    key_env: String,
     info: EngineInfo,
 }
 
 impl OpenAiProvider {
-    /// `None` when no key is configured: the provider is then simply not offered.
-    pub fn from_settings(settings: &Settings, http: reqwest::Client) -> Option<Self> {
-        let openai = &settings.openai;
-        let api_key = openai.api_key.clone().filter(|k| !k.trim().is_empty())?;
-        let info = EngineInfo {
-            id: "openai".into(),
-            label: format!("OpenAI · {}", openai.image_model),
-            provider: PROVIDER.into(),
-            model: openai.image_model.clone(),
-            offline: false,
-            sizes: ["auto", "1024x1024", "1024x1536", "1536x1024"]
-                .map(String::from)
-                .to_vec(),
-            default_size: "auto".into(),
-            qualities: ["auto", "low", "medium", "high"].map(String::from).to_vec(),
-            default_quality: Some("auto".into()),
-            max_prompt_chars: openai.max_prompt_chars,
-        };
-        Some(OpenAiProvider {
+    pub fn new(entry: &ProviderSettings, api_key: String, http: reqwest::Client) -> Self {
+        OpenAiProvider {
             http,
             api_key,
-            endpoint: format!("{}/responses", openai.base_url.trim_end_matches('/')),
-            mainline_model: openai.model.clone(),
-            info,
-        })
+            endpoint: format!("{}/responses", entry.base_url.trim_end_matches('/')),
+            mainline_model: entry.mainline_model.clone(),
+            key_env: entry.key_env.clone(),
+            info: entry.engine_info(false, None),
+        }
     }
 
     fn body(&self, request: &GenerateRequest) -> Value {
         let mut tool = json!({
             "type": "image_generation",
-            "model": self.info.model,
+            "model": self.info.model_or_default(&request.model).id,
             "size": request.size,
             "output_format": "png",
         });
@@ -134,7 +116,7 @@ impl OpenAiProvider {
         Ok(ProviderImage {
             mime: sniff_mime(&bytes).to_string(),
             bytes,
-            model: self.info.model.clone(),
+            model: self.info.model_or_default(&request.model).id.clone(),
             size: parsed.size.unwrap_or_else(|| request.size.clone()),
             quality: parsed.quality.or_else(|| request.quality.clone()),
             revised_prompt: parsed.revised_prompt,
@@ -148,8 +130,8 @@ impl OpenAiProvider {
     }
 
     fn stamp(&self, mut error: ProviderError) -> ProviderError {
-        error.provider = PROVIDER.into();
-        error.key_env = KEY_ENV;
+        error.provider.clone_from(&self.info.provider);
+        error.key_env.clone_from(&self.key_env);
         error.detail = redact(&error.detail, &self.api_key);
         error
     }

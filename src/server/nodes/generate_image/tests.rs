@@ -25,7 +25,7 @@ fn openai_error(
 ) -> ProviderError {
     ProviderError {
         provider: "OpenAI".into(),
-        key_env: "OPENAI_API_KEY",
+        key_env: "OPENAI_API_KEY".into(),
         status: Some(status),
         retry_after,
         ..ProviderError::new(failure, "")
@@ -71,18 +71,13 @@ struct Harness {
 
 fn harness(script: Vec<ProviderError>) -> Harness {
     let provider = Arc::new(ScriptedProvider {
-        info: EngineInfo {
-            id: "openai".into(),
-            label: "OpenAI · gpt-image-1".into(),
-            provider: "OpenAI".into(),
-            model: "gpt-image-1".into(),
-            offline: false,
-            sizes: vec!["1024x1024".into()],
-            default_size: "1024x1024".into(),
-            qualities: vec![],
-            default_quality: None,
-            max_prompt_chars: 100,
-        },
+        info: crate::model::test_support::engine(
+            "openai",
+            "OpenAI",
+            "gpt-image-1",
+            &["1024x1024"],
+            &[],
+        ),
         script: Mutex::new(script),
         calls: Mutex::new(0),
     });
@@ -106,6 +101,7 @@ fn request() -> GenerateRequest {
     GenerateRequest {
         request_id: "r1".into(),
         engine: "openai".into(),
+        model: String::new(),
         prompt: "a red barn".into(),
         size: "1024x1024".into(),
         quality: None,
