@@ -120,6 +120,9 @@ pub struct GeneratedImage {
     pub size: String,
     pub quality: Option<String>,
     pub revised_prompt: Option<String>,
+    /// What the model said beside the picture (Gemini answers in words too).
+    #[serde(default)]
+    pub reply: Option<String>,
     pub elapsed_ms: u64,
     /// Provider calls made, including retries (1 = no retry needed).
     pub provider_calls: u32,

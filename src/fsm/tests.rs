@@ -30,6 +30,7 @@ fn image(seed: u64) -> GeneratedImage {
         size: "1024x1024".into(),
         quality: None,
         revised_prompt: None,
+        reply: None,
         elapsed_ms: 10,
         provider_calls: 1,
         continuation: Some(Continuation {

@@ -3,6 +3,7 @@
 //! `ProviderRegistry::from_settings`; adding an engine of a known protocol is configuration.
 
 mod error;
+pub mod gemini;
 pub mod http;
 pub mod offline;
 pub mod openai;
@@ -28,6 +29,8 @@ pub struct ProviderImage {
     pub size: String,
     pub quality: Option<String>,
     pub revised_prompt: Option<String>,
+    /// What the model said beside the picture, for engines that answer in words too.
+    pub reply: Option<String>,
     /// This provider's own token for building on the picture (see `model::Continuation`).
     pub continuation: Option<String>,
     /// The seed the picture was really made with (the offline engine folds feedback into it).
@@ -50,7 +53,7 @@ pub struct ProviderRegistry {
 }
 
 /// The protocols this server speaks, as `kind` names them in `[[providers]]`.
-const KINDS: [&str; 2] = ["openai-responses", "offline"];
+const KINDS: [&str; 3] = ["openai-responses", "gemini", "offline"];
 
 impl ProviderRegistry {
     /// One engine per `[[providers]]` entry, in the file's order. An engine whose key is missing
@@ -118,11 +121,24 @@ fn provider_for(
             info: entry.engine_info(false, Some(entry.missing_key())),
         }));
     };
-    Ok(Arc::new(openai::OpenAiProvider::new(
-        entry,
-        api_key,
-        http.clone(),
-    )))
+    let http = http.clone();
+    Ok(match entry.kind.as_str() {
+        "gemini" => Arc::new(gemini::GeminiProvider::new(entry, api_key, http)),
+        _ => Arc::new(openai::OpenAiProvider::new(entry, api_key, http)),
+    })
+}
+
+/// The prompt with the feedback that led to this attempt, for engines that cannot build on an
+/// earlier picture of theirs: the changes travel as words after the prompt.
+pub fn prompt_in_words(request: &GenerateRequest) -> String {
+    if request.refinements.is_empty() {
+        return request.prompt.clone();
+    }
+    format!(
+        "{}\n\nChanges to make: {}",
+        request.prompt,
+        request.refinements.join("; ")
+    )
 }
 
 /// An engine that is configured but cannot be used here (its key is missing). It stays in the

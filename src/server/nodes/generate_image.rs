@@ -119,6 +119,7 @@ impl Node<GenerationState> for GenerateImage {
             size: image.size,
             quality: image.quality,
             revised_prompt: image.revised_prompt,
+            reply: image.reply,
             elapsed_ms,
             provider_calls: attempts.calls,
             continuation: image.continuation.map(|token| Continuation {

@@ -4,6 +4,7 @@
 
 use super::ProviderError;
 use crate::error::ProviderFailure;
+use axum::body::Bytes;
 use reqwest::header::HeaderMap;
 use std::time::Duration;
 
@@ -43,5 +44,47 @@ pub fn sniff_mime(bytes: &[u8]) -> &'static str {
         [0xFF, 0xD8, ..] => "image/jpeg",
         [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => "image/webp",
         _ => "application/octet-stream",
+    }
+}
+
+/// Sends `request` and reads the whole answer; a failure to connect or to read is classified
+/// as the network's (or a timeout), never as the provider's answer.
+pub async fn exchange(
+    request: reqwest::RequestBuilder,
+) -> Result<(reqwest::StatusCode, HeaderMap, Bytes), ProviderError> {
+    let response = request.send().await.map_err(|e| transport_error(&e))?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.bytes().await.map_err(|e| transport_error(&e))?;
+    Ok((status, headers, body))
+}
+
+/// An image a provider sent inline as base64.
+pub fn decode_base64_image(b64: &str) -> Result<Vec<u8>, ProviderError> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(b64.trim().as_bytes())
+        .map_err(|e| {
+            ProviderError::new(
+                ProviderFailure::BadResponse,
+                format!("invalid base64 image: {e}"),
+            )
+        })
+}
+
+/// One engine's key, and what every error of that engine carries: whose it is, which variable
+/// holds the key, and text cleaned of the key.
+pub struct Credentials {
+    pub provider: String,
+    pub key_env: String,
+    pub api_key: String,
+}
+
+impl Credentials {
+    pub fn stamp(&self, mut error: ProviderError) -> ProviderError {
+        error.provider.clone_from(&self.provider);
+        error.key_env.clone_from(&self.key_env);
+        error.detail = super::redact::redact(&error.detail, &self.api_key);
+        error
     }
 }

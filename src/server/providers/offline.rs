@@ -51,6 +51,7 @@ impl ImageProvider for OfflineProvider {
                 size: request.size.clone(),
                 quality: None,
                 revised_prompt: None,
+                reply: None,
                 continuation: None,
                 seed,
             })

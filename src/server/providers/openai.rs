@@ -5,13 +5,12 @@
 
 mod wire;
 
-use super::http::{header, retry_after, sniff_mime, transport_error};
+use super::http::{decode_base64_image, exchange, header, retry_after, sniff_mime, Credentials};
 use super::redact::redact;
-use super::{BoxFuture, ImageProvider, ProviderError, ProviderImage};
+use super::{prompt_in_words, BoxFuture, ImageProvider, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
 use crate::model::{EngineInfo, GenerateRequest};
 use crate::server::config::ProviderSettings;
-use base64::Engine as _;
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -19,10 +18,9 @@ use serde_json::{json, Value};
 
 pub struct OpenAiProvider {
     http: reqwest::Client,
-    api_key: String,
+    credentials: Credentials,
     endpoint: String,
     mainline_model: String,
-    key_env: String,
     info: EngineInfo,
 }
 
@@ -30,10 +28,13 @@ impl OpenAiProvider {
     pub fn new(entry: &ProviderSettings, api_key: String, http: reqwest::Client) -> Self {
         OpenAiProvider {
             http,
-            api_key,
+            credentials: Credentials {
+                provider: entry.label.clone(),
+                key_env: entry.key_env.clone(),
+                api_key,
+            },
             endpoint: format!("{}/responses", entry.base_url.trim_end_matches('/')),
             mainline_model: entry.mainline_model.clone(),
-            key_env: entry.key_env.clone(),
             info: entry.engine_info(false, None),
         }
     }
@@ -72,7 +73,7 @@ impl OpenAiProvider {
                 ]);
             }
             // A first picture, or a refinement of another engine's picture: all in words.
-            _ => body["input"] = json!(prompt_with_refinements(request)),
+            _ => body["input"] = json!(prompt_in_words(request)),
         }
         body
     }
@@ -87,32 +88,18 @@ impl OpenAiProvider {
     }
 
     async fn call(&self, request: &GenerateRequest) -> Result<ProviderImage, ProviderError> {
-        let response = self
+        let key = &self.credentials.api_key;
+        let sent = self
             .http
             .post(&self.endpoint)
-            .bearer_auth(&self.api_key)
-            .json(&self.body(request))
-            .send()
-            .await
-            .map_err(|e| self.stamp(transport_error(&e)))?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| self.stamp(transport_error(&e)))?;
+            .bearer_auth(key)
+            .json(&self.body(request));
+        let (status, headers, body) = exchange(sent).await?;
         if !status.is_success() {
-            return Err(self.stamp(classify_status(status, &headers, &body, &self.api_key)));
+            return Err(classify_status(status, &headers, &body, key));
         }
-        let parsed = wire::parse_success(&body).map_err(|e| self.stamp(e))?;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(parsed.image_b64.as_bytes())
-            .map_err(|e| {
-                self.stamp(ProviderError::new(
-                    ProviderFailure::BadResponse,
-                    format!("invalid base64 image: {e}"),
-                ))
-            })?;
+        let parsed = wire::parse_success(&body)?;
+        let bytes = decode_base64_image(&parsed.image_b64)?;
         Ok(ProviderImage {
             mime: sniff_mime(&bytes).to_string(),
             bytes,
@@ -120,6 +107,7 @@ impl OpenAiProvider {
             size: parsed.size.unwrap_or_else(|| request.size.clone()),
             quality: parsed.quality.or_else(|| request.quality.clone()),
             revised_prompt: parsed.revised_prompt,
+            reply: None,
             continuation: serde_json::to_string(&OpenAiContinuation {
                 response_id: Some(parsed.response_id),
                 image_call_id: Some(parsed.image_call_id),
@@ -127,13 +115,6 @@ impl OpenAiProvider {
             .ok(),
             seed: request.seed,
         })
-    }
-
-    fn stamp(&self, mut error: ProviderError) -> ProviderError {
-        error.provider.clone_from(&self.info.provider);
-        error.key_env.clone_from(&self.key_env);
-        error.detail = redact(&error.detail, &self.api_key);
-        error
     }
 }
 
@@ -146,7 +127,11 @@ impl ImageProvider for OpenAiProvider {
         &'a self,
         request: &'a GenerateRequest,
     ) -> BoxFuture<'a, Result<ProviderImage, ProviderError>> {
-        Box::pin(self.call(request))
+        Box::pin(async move {
+            self.call(request)
+                .await
+                .map_err(|e| self.credentials.stamp(e))
+        })
     }
 }
 
@@ -156,18 +141,6 @@ impl ImageProvider for OpenAiProvider {
 struct OpenAiContinuation {
     response_id: Option<String>,
     image_call_id: Option<String>,
-}
-
-/// Without a conversation to build on, the feedback travels as words after the prompt.
-fn prompt_with_refinements(request: &GenerateRequest) -> String {
-    if request.refinements.is_empty() {
-        return request.prompt.clone();
-    }
-    format!(
-        "{}\n\nChanges to make: {}",
-        request.prompt,
-        request.refinements.join("; ")
-    )
 }
 
 /// The newest feedback is what the model must act on; the conversation holds the rest.

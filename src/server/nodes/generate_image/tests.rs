@@ -56,6 +56,7 @@ impl ImageProvider for ScriptedProvider {
                     size: "1024x1024".into(),
                     quality: Some("high".into()),
                     revised_prompt: Some("revised".into()),
+                    reply: None,
                     continuation: Some("token-1".into()),
                     seed: request.seed,
                 }),
