@@ -138,8 +138,11 @@ pub enum Event {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
-    Generate(GenerateRequest),
-    Abort { request_id: String },
+    /// Boxed: a request is many times larger than an abort, and commands are passed by value.
+    Generate(Box<GenerateRequest>),
+    Abort {
+        request_id: String,
+    },
 }
 
 impl Stage {
@@ -392,7 +395,7 @@ fn from_review(review: Stage, fresh: Fresh, refine: bool) -> (Stage, Option<Comm
 }
 
 fn start(session: Session, request: GenerateRequest, origin: Origin) -> (Stage, Option<Command>) {
-    let command = Command::Generate(request.clone());
+    let command = Command::Generate(Box::new(request.clone()));
     (
         Stage::Generating {
             session,

@@ -45,7 +45,7 @@ pub fn StudioPage() -> impl IntoView {
         stage.set(next);
         match command {
             Some(Command::Generate(request)) => {
-                in_flight.set_value(Some(generate.dispatch(request)))
+                in_flight.set_value(Some(generate.dispatch(*request)))
             }
             Some(Command::Abort { request_id }) => {
                 // Dropping the fetch closes the connection; the explicit cancel also reaches a
