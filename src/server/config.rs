@@ -14,6 +14,7 @@ use std::time::Duration;
 use crate::server::admission::EngineLimit;
 use crate::server::flow::RetryPolicy;
 use crate::server::http::serve::ConnectionLimits;
+use crate::server::providers::http::FetchLimits;
 
 const BUILT_IN: &str = include_str!("../../Leptos.toml");
 const ENV_PREFIX: &str = "PROOFSHEET_";
@@ -101,7 +102,20 @@ pub struct RetrySettings {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Limits {
+    /// A picture a provider leaves at a URL is fetched only up to this size…
+    pub max_result_bytes: usize,
+    /// …and within this time.
+    pub result_timeout_secs: u64,
     pub max_request_bytes: usize,
+}
+
+impl Limits {
+    pub fn result_fetch(&self) -> FetchLimits {
+        FetchLimits {
+            max_bytes: self.max_result_bytes,
+            timeout: Duration::from_secs(self.result_timeout_secs),
+        }
+    }
 }
 
 impl ConnectionSettings {

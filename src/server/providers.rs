@@ -8,12 +8,14 @@ pub mod http;
 pub mod offline;
 pub mod openai;
 mod redact;
+pub mod replicate;
 
 pub use error::ProviderError;
 
 use crate::error::ProviderFailure;
 use crate::model::{EngineCatalog, EngineInfo, GenerateRequest};
 use crate::server::config::{ProviderSettings, Settings};
+use http::FetchLimits;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -53,7 +55,7 @@ pub struct ProviderRegistry {
 }
 
 /// The protocols this server speaks, as `kind` names them in `[[providers]]`.
-const KINDS: [&str; 3] = ["openai-responses", "gemini", "offline"];
+const KINDS: [&str; 4] = ["openai-responses", "gemini", "replicate", "offline"];
 
 impl ProviderRegistry {
     /// One engine per `[[providers]]` entry, in the file's order. An engine whose key is missing
@@ -62,7 +64,7 @@ impl ProviderRegistry {
         let providers = settings
             .providers
             .iter()
-            .map(|entry| provider_for(entry, &http))
+            .map(|entry| provider_for(entry, &http, settings.limits.result_fetch()))
             .collect::<Result<Vec<_>, String>>()?;
         Ok(Self::new(providers))
     }
@@ -102,6 +104,7 @@ impl ProviderRegistry {
 fn provider_for(
     entry: &ProviderSettings,
     http: &reqwest::Client,
+    results: FetchLimits,
 ) -> Result<Arc<dyn ImageProvider>, String> {
     if entry.kind == "offline" {
         return Ok(Arc::new(offline::OfflineProvider::new(
@@ -124,6 +127,12 @@ fn provider_for(
     let http = http.clone();
     Ok(match entry.kind.as_str() {
         "gemini" => Arc::new(gemini::GeminiProvider::new(entry, api_key, http)),
+        "replicate" => Arc::new(replicate::ReplicateProvider::new(
+            entry,
+            api_key,
+            http,
+            entry.result_fetcher(results)?,
+        )),
         _ => Arc::new(openai::OpenAiProvider::new(entry, api_key, http)),
     })
 }

@@ -9,6 +9,7 @@
 //! value when it is one, e.g. `[{id = "m", sizes = ["512x512"]}]`, and as text otherwise).
 
 use crate::model::{EngineInfo, ModelInfo};
+use crate::server::providers::http::{FetchLimits, ResultFetcher};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -30,6 +31,10 @@ pub struct ProviderSettings {
     /// `openai-responses`: the model that calls the image tool.
     #[serde(default)]
     pub mainline_model: String,
+    /// Hosts this engine leaves its pictures on (a subdomain of one also passes); the host of
+    /// `base_url` is always allowed. Nothing is fetched from anywhere else.
+    #[serde(default)]
+    pub result_hosts: Vec<String>,
     #[serde(default = "default_max_prompt_chars")]
     pub max_prompt_chars: usize,
     pub models: Vec<ModelSettings>,
@@ -110,6 +115,15 @@ impl ProviderSettings {
 
     fn env_name(&self) -> String {
         env_name(&self.id)
+    }
+
+    /// The fetcher for this engine's result URLs: its result hosts and its base URL's host.
+    pub fn result_fetcher(&self, limits: FetchLimits) -> Result<ResultFetcher, String> {
+        let base_host = reqwest::Url::parse(&self.base_url)
+            .ok()
+            .and_then(|url| url.host_str().map(String::from));
+        let hosts = self.result_hosts.iter().cloned().chain(base_host).collect();
+        ResultFetcher::new(hosts, limits)
     }
 }
 

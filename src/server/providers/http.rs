@@ -88,3 +88,202 @@ impl Credentials {
         error
     }
 }
+
+/// How a picture left at a URL is fetched: bounded in size and time.
+#[derive(Clone, Copy, Debug)]
+pub struct FetchLimits {
+    pub max_bytes: usize,
+    pub timeout: Duration,
+}
+
+/// Fetches pictures that providers leave at URLs (Replicate, Ideogram, Ark): at once, because
+/// the URLs expire; only from the provider's own hosts, so a hostile answer cannot make us fetch
+/// from elsewhere (redirects are held to the same rule); never with our key; and no larger or
+/// slower than `limits`.
+pub struct ResultFetcher {
+    http: reqwest::Client,
+    hosts: std::sync::Arc<Vec<String>>,
+    limits: FetchLimits,
+}
+
+impl ResultFetcher {
+    /// `hosts`: the provider's result hosts (a subdomain of one also passes) and the host of its
+    /// configured base URL, so a compatible server or a local mock can serve its own results.
+    pub fn new(hosts: Vec<String>, limits: FetchLimits) -> Result<Self, String> {
+        let hosts = std::sync::Arc::new(
+            hosts
+                .into_iter()
+                .map(|h| h.trim().to_ascii_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect::<Vec<_>>(),
+        );
+        let allowed = std::sync::Arc::clone(&hosts);
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+                if attempt.previous().len() < 5 && host_allowed(attempt.url(), &allowed) {
+                    attempt.follow()
+                } else {
+                    attempt.stop()
+                }
+            }))
+            .build()
+            .map_err(|e| format!("cannot build the result-fetching client: {e}"))?;
+        Ok(ResultFetcher {
+            http,
+            hosts,
+            limits,
+        })
+    }
+
+    pub async fn fetch(&self, url: &str) -> Result<Vec<u8>, ProviderError> {
+        let bad = |detail: String| ProviderError::new(ProviderFailure::BadResponse, detail);
+        let parsed =
+            reqwest::Url::parse(url).map_err(|e| bad(format!("unusable result URL: {e}")))?;
+        if !host_allowed(&parsed, &self.hosts) {
+            return Err(bad(format!(
+                "the result is on a host this engine does not use ({})",
+                parsed.host_str().unwrap_or("none")
+            )));
+        }
+        let download = async {
+            let mut response = self
+                .http
+                .get(parsed)
+                .send()
+                .await
+                .map_err(|e| transport_error(&e))?;
+            if !response.status().is_success() {
+                // An expired signed URL answers 403 or 404.
+                return Err(bad(format!(
+                    "the result could not be downloaded ({}); it may have expired",
+                    response.status().as_u16()
+                )));
+            }
+            let mut bytes = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(&e))? {
+                if bytes.len() + chunk.len() > self.limits.max_bytes {
+                    return Err(bad(format!(
+                        "the result is larger than {} MB",
+                        self.limits.max_bytes / 1_000_000
+                    )));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok(bytes)
+        };
+        tokio::time::timeout(self.limits.timeout, download)
+            .await
+            .unwrap_or_else(|_| {
+                Err(ProviderError::new(
+                    ProviderFailure::Timeout,
+                    format!(
+                        "the result did not download within {} s",
+                        self.limits.timeout.as_secs()
+                    ),
+                ))
+            })
+    }
+}
+
+fn host_allowed(url: &reqwest::Url, hosts: &[String]) -> bool {
+    let Some(host) = url.host_str().map(str::to_ascii_lowercase) else {
+        return false;
+    };
+    let scheme_ok = matches!(url.scheme(), "https" | "http");
+    scheme_ok
+        && hosts
+            .iter()
+            .any(|allowed| host == *allowed || host.ends_with(&format!(".{allowed}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::get;
+
+    fn limits(max_bytes: usize) -> FetchLimits {
+        FetchLimits {
+            max_bytes,
+            timeout: Duration::from_secs(5),
+        }
+    }
+
+    /// A result host on a free port: `/small` (4 bytes), `/big` (1 MB), `/expired` (403),
+    /// `/elsewhere` (a redirect to another host).
+    async fn result_host() -> String {
+        let app = axum::Router::new()
+            .route("/small", get(|| async { vec![0x89u8, b'P', b'N', b'G'] }))
+            .route("/big", get(|| async { vec![0u8; 1 << 20] }))
+            .route(
+                "/expired",
+                get(|| async { axum::http::StatusCode::FORBIDDEN }),
+            )
+            .route(
+                "/elsewhere",
+                get(|| async { axum::response::Redirect::temporary("http://localhost:9/stolen") }),
+            );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        format!("http://{addr}")
+    }
+
+    #[tokio::test]
+    async fn a_result_on_an_allowed_host_is_fetched() {
+        let base = result_host().await;
+        let fetcher = ResultFetcher::new(vec!["127.0.0.1".into()], limits(100)).unwrap();
+        assert_eq!(
+            fetcher.fetch(&format!("{base}/small")).await.unwrap(),
+            b"\x89PNG"
+        );
+    }
+
+    #[tokio::test]
+    async fn other_hosts_redirects_to_them_oversized_and_expired_results_are_refused() {
+        let base = result_host().await;
+        let fetcher = ResultFetcher::new(vec!["127.0.0.1".into()], limits(1000)).unwrap();
+        let elsewhere = fetcher.fetch("http://localhost:9/x").await.unwrap_err();
+        assert!(
+            elsewhere.detail.contains("does not use (localhost)"),
+            "{}",
+            elsewhere.detail
+        );
+        let redirected = fetcher
+            .fetch(&format!("{base}/elsewhere"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            redirected.failure,
+            ProviderFailure::BadResponse,
+            "{}",
+            redirected.detail
+        );
+        let big = fetcher.fetch(&format!("{base}/big")).await.unwrap_err();
+        assert!(big.detail.contains("larger than"), "{}", big.detail);
+        let expired = fetcher.fetch(&format!("{base}/expired")).await.unwrap_err();
+        assert!(expired.detail.contains("(403)"), "{}", expired.detail);
+    }
+
+    #[test]
+    fn subdomains_of_an_allowed_host_pass_and_lookalikes_do_not() {
+        let hosts = vec!["replicate.delivery".to_string()];
+        let url = |u: &str| reqwest::Url::parse(u).unwrap();
+        assert!(host_allowed(
+            &url("https://pbxt.replicate.delivery/a.webp"),
+            &hosts
+        ));
+        assert!(host_allowed(
+            &url("https://replicate.delivery/a.webp"),
+            &hosts
+        ));
+        assert!(!host_allowed(
+            &url("https://evilreplicate.delivery/a.webp"),
+            &hosts
+        ));
+        assert!(!host_allowed(
+            &url("ftp://replicate.delivery/a.webp"),
+            &hosts
+        ));
+    }
+}
