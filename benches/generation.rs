@@ -388,6 +388,7 @@ fn openai_request(request_id: String) -> GenerateRequest {
         size: "1024x1024".into(),
         quality: Some("auto".into()),
         seed: 1,
+        styling: Default::default(),
         refinements: vec![],
         parent: None,
     }

@@ -5,7 +5,7 @@
 //! stage without an approved image, a result for a request nobody is waiting for) cannot be written.
 
 use crate::error::AppError;
-use crate::model::{GenerateRequest, GeneratedImage, ParentImage};
+use crate::model::{GenerateRequest, GeneratedImage, ParentImage, Styling};
 use serde::{Deserialize, Serialize};
 
 /// What the person is composing before the first picture.
@@ -18,6 +18,8 @@ pub struct Draft {
     pub model: String,
     pub size: String,
     pub quality: Option<String>,
+    #[serde(default)]
+    pub styling: Styling,
 }
 
 /// One picture of the session and the request that made it.
@@ -60,7 +62,8 @@ pub enum Stage {
     },
     Generating {
         session: Session,
-        request: GenerateRequest,
+        /// Boxed: a request dwarfs the other stages' data.
+        request: Box<GenerateRequest>,
         origin: Origin,
     },
     UserFeedback {
@@ -325,7 +328,7 @@ fn transition(stage: Stage, event: Event) -> (Stage, Option<Command>) {
                     None,
                 );
             }
-            (finish(session, request, origin, result), None)
+            (finish(session, *request, origin, result), None)
         }
         (
             Stage::Generating {
@@ -395,7 +398,8 @@ fn from_review(review: Stage, fresh: Fresh, refine: bool) -> (Stage, Option<Comm
 }
 
 fn start(session: Session, request: GenerateRequest, origin: Origin) -> (Stage, Option<Command>) {
-    let command = Command::Generate(Box::new(request.clone()));
+    let request = Box::new(request);
+    let command = Command::Generate(request.clone());
     (
         Stage::Generating {
             session,
@@ -414,6 +418,7 @@ fn first_request(draft: &Draft, fresh: Fresh) -> GenerateRequest {
         prompt: draft.prompt.clone(),
         size: draft.size.clone(),
         quality: draft.quality.clone(),
+        styling: draft.styling.clone(),
         seed: fresh.seed,
         refinements: Vec::new(),
         parent: None,

@@ -32,6 +32,20 @@ pub struct ModelInfo {
     /// Empty when the model has no quality setting.
     pub qualities: Vec<String>,
     pub default_quality: Option<String>,
+    /// Whether the seed is sent (a regenerate then differs by seed alone).
+    #[serde(default)]
+    pub seed: bool,
+    #[serde(default)]
+    pub negative_prompt: bool,
+    /// Style presets the model takes; empty when it has none.
+    #[serde(default)]
+    pub styles: Vec<String>,
+    /// Named palettes the model takes; a custom palette goes to a model with `custom_palette`,
+    /// and into the prompt's words for any other.
+    #[serde(default)]
+    pub palette_presets: Vec<String>,
+    #[serde(default)]
+    pub custom_palette: bool,
 }
 
 impl EngineInfo {
@@ -83,11 +97,45 @@ pub struct GenerateRequest {
     pub size: String,
     pub quality: Option<String>,
     pub seed: u64,
+    /// Negative prompt, style preset and colour palette; absent means none.
+    #[serde(default)]
+    pub styling: Styling,
     /// Feedback texts, oldest first, that led from the first picture to this one.
     pub refinements: Vec<String>,
     /// The attempt this one refines, when it is a refinement.
     pub parent: Option<ParentImage>,
 }
+
+/// How a picture should look beyond its prompt. A model that has a field for a choice gets it
+/// there; a palette for a model without one is written into the prompt.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Styling {
+    #[serde(default)]
+    pub negative_prompt: Option<String>,
+    /// One of the model's `styles`.
+    #[serde(default)]
+    pub style: Option<String>,
+    #[serde(default)]
+    pub palette: Option<Palette>,
+}
+
+/// A colour palette: one of the model's named presets, or swatches with weights.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Palette {
+    Preset(String),
+    Custom(Vec<Swatch>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Swatch {
+    /// `#rgb` or `#rrggbb`.
+    pub hex: String,
+    /// 5 to 100 (per cent); heavier swatches first.
+    pub weight: u8,
+}
+
+/// How many swatches a custom palette may have (Ideogram's limit, providers.md §5.2).
+pub const MAX_SWATCHES: usize = 8;
 
 /// Enough about an earlier picture for a provider to build on it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,6 +171,9 @@ pub struct GeneratedImage {
     /// What the model said beside the picture (Gemini answers in words too).
     #[serde(default)]
     pub reply: Option<String>,
+    /// The prompt as the provider received it, when it is not the typed one.
+    #[serde(default)]
+    pub sent_prompt: Option<String>,
     pub elapsed_ms: u64,
     /// Provider calls made, including retries (1 = no retry needed).
     pub provider_calls: u32,
@@ -294,13 +345,105 @@ pub fn validate_request(request: &GenerateRequest, engine: &EngineInfo) -> Resul
             ),
         });
     }
-    match &request.quality {
-        Some(q) if !model.qualities.contains(q) => Err(AppError::InvalidInput {
-            field: "quality".into(),
-            message: format!("{label} has no quality \"{}\".", shorten(q, ECHO_CHARS)),
-        }),
+    if let Some(q) = &request.quality {
+        if !model.qualities.contains(q) {
+            return Err(invalid(
+                "quality",
+                format!("{label} has no quality \"{}\".", shorten(q, ECHO_CHARS)),
+            ));
+        }
+    }
+    validate_styling(&request.styling, model, &label, engine)
+}
+
+fn invalid(field: &str, message: String) -> AppError {
+    AppError::InvalidInput {
+        field: field.into(),
+        message,
+    }
+}
+
+/// The negative prompt, style and palette against what the model takes.
+fn validate_styling(
+    styling: &Styling,
+    model: &ModelInfo,
+    label: &str,
+    engine: &EngineInfo,
+) -> Result<(), AppError> {
+    if let Some(negative) = &styling.negative_prompt {
+        if !model.negative_prompt {
+            return Err(invalid(
+                "negative_prompt",
+                format!("{label} takes no negative prompt; describe what to avoid in the prompt."),
+            ));
+        }
+        validate_text(
+            "negative prompt",
+            negative,
+            engine.max_prompt_chars,
+            &engine.provider,
+        )
+        .map_err(|e| invalid("negative_prompt", e.to_string()))?;
+    }
+    if let Some(style) = &styling.style {
+        if !model.styles.contains(style) {
+            let offered = if model.styles.is_empty() {
+                "it has no style presets".to_string()
+            } else {
+                format!("choose one of {}", model.styles.join(", "))
+            };
+            return Err(invalid(
+                "style",
+                format!(
+                    "{label} has no style \"{}\"; {offered}.",
+                    shorten(style, ECHO_CHARS)
+                ),
+            ));
+        }
+    }
+    match &styling.palette {
+        Some(Palette::Preset(name)) if !model.palette_presets.contains(name) => Err(invalid(
+            "palette",
+            format!(
+                "{label} has no palette \"{}\"; use custom colours instead.",
+                shorten(name, ECHO_CHARS)
+            ),
+        )),
+        Some(Palette::Custom(swatches)) => validate_swatches(swatches),
         _ => Ok(()),
     }
+}
+
+fn validate_swatches(swatches: &[Swatch]) -> Result<(), AppError> {
+    if swatches.is_empty() || swatches.len() > MAX_SWATCHES {
+        return Err(invalid(
+            "palette",
+            format!(
+                "A palette has 1 to {MAX_SWATCHES} colours, not {}.",
+                swatches.len()
+            ),
+        ));
+    }
+    for swatch in swatches {
+        let digits = swatch.hex.strip_prefix('#').unwrap_or("x");
+        let hex = matches!(digits.len(), 3 | 6) && digits.chars().all(|c| c.is_ascii_hexdigit());
+        if !hex {
+            return Err(invalid(
+                "palette",
+                format!(
+                    "\"{}\" is not a colour; write it as #rgb or #rrggbb.",
+                    shorten(&swatch.hex, ECHO_CHARS)
+                ),
+            ));
+        }
+        if !(5..=100).contains(&swatch.weight) {
+            return Err(invalid(
+                "palette",
+                format!("Colour weights run from 5 to 100, not {}.", swatch.weight),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Engines for the unit tests of every module, built one way.
@@ -330,6 +473,11 @@ pub(crate) mod test_support {
                 sizes: strings(sizes),
                 default_quality: qualities.first().map(|q| q.to_string()),
                 qualities: strings(qualities),
+                seed: true,
+                negative_prompt: false,
+                styles: Vec::new(),
+                palette_presets: Vec::new(),
+                custom_palette: false,
             }],
         }
     }
@@ -361,6 +509,7 @@ mod tests {
             size: "auto".into(),
             quality: Some("high".into()),
             seed: 1,
+            styling: Default::default(),
             refinements: vec![],
             parent: None,
         }
@@ -478,6 +627,54 @@ mod tests {
             error.to_string(),
             "Set OPENAI_API_KEY on the server to use OpenAI."
         );
+    }
+
+    #[test]
+    fn styling_is_checked_against_what_the_model_takes() {
+        let mut r = request("a cat");
+        r.styling.negative_prompt = Some("blur".into());
+        assert_eq!(
+            validate_request(&r, &engine()).unwrap_err().to_string(),
+            "OpenAI · gpt-image-1 takes no negative prompt; describe what to avoid in the prompt."
+        );
+        let mut r = request("a cat");
+        r.styling.style = Some("ANIME".into());
+        assert!(validate_request(&r, &engine())
+            .unwrap_err()
+            .to_string()
+            .contains("has no style \"ANIME\""));
+        let mut r = request("a cat");
+        r.styling.palette = Some(Palette::Preset("EMBER".into()));
+        assert!(
+            validate_request(&r, &engine()).is_err(),
+            "no presets on this model"
+        );
+        r.styling.palette = Some(Palette::Custom(vec![Swatch {
+            hex: "#b470b3".into(),
+            weight: 60,
+        }]));
+        assert!(
+            validate_request(&r, &engine()).is_ok(),
+            "custom colours go into the prompt"
+        );
+    }
+
+    #[test]
+    fn custom_palettes_need_real_colours_and_weights() {
+        let swatch = |hex: &str, weight| Swatch {
+            hex: hex.into(),
+            weight,
+        };
+        assert!(validate_swatches(&[swatch("#fff", 100), swatch("#0a0B0c", 5)]).is_ok());
+        for bad in [
+            vec![],
+            vec![swatch("red", 50)],
+            vec![swatch("#12345", 50)],
+            vec![swatch("#123456", 0)],
+            vec![swatch("#123", 50); 9],
+        ] {
+            assert!(validate_swatches(&bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -79,7 +79,12 @@ test.describe("offline engine (no API key)", () => {
     await expect(openai).toBeDisabled();
     await expect(openai).toHaveText("OpenAI (not set up)");
     await expect(studio.el("engine-select")).toHaveValue("offline");
-    await expect(studio.el("unavailable-engines")).toHaveText("Set OPENAI_API_KEY on the server to use OpenAI.");
+    const hints = studio.el("unavailable-engines").locator("li");
+    await expect(hints).toContainText([
+      "Set OPENAI_API_KEY on the server to use OpenAI.",
+      "Set GEMINI_API_KEY on the server to use Gemini.",
+      "Set REPLICATE_API_TOKEN on the server to use Replicate.",
+    ]);
   });
 
   test("Ctrl+Enter generates from the prompt box", async ({ studio }) => {

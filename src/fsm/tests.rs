@@ -10,6 +10,7 @@ fn draft(prompt: &str) -> Draft {
         model: String::new(),
         size: "1024x1024".into(),
         quality: None,
+        styling: Default::default(),
     }
 }
 
@@ -31,6 +32,7 @@ fn image(seed: u64) -> GeneratedImage {
         quality: None,
         revised_prompt: None,
         reply: None,
+        sent_prompt: None,
         elapsed_ms: 10,
         provider_calls: 1,
         continuation: Some(Continuation {

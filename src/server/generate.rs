@@ -153,6 +153,7 @@ fn unknown_engine(state: &AppState, engine: &str) -> AppError {
         .catalog()
         .engines
         .into_iter()
+        .filter(|e| e.unavailable.is_none())
         .map(|e| e.id)
         .collect();
     AppError::InvalidInput {

@@ -20,6 +20,8 @@ pub struct Provenance<'a> {
     pub size: &'a str,
     pub quality: Option<&'a str>,
     pub revised_prompt: Option<&'a str>,
+    /// The prompt as the provider received it, when it is not the typed one.
+    pub sent_prompt: Option<&'a str>,
     pub seed: u64,
     pub generated_at_unix: u64,
     pub elapsed_ms: u64,
@@ -45,6 +47,7 @@ impl<'a> Provenance<'a> {
             size: &image.size,
             quality: image.quality.as_deref(),
             revised_prompt: image.revised_prompt.as_deref(),
+            sent_prompt: image.sent_prompt.as_deref(),
             seed: image.seed,
             generated_at_unix,
             elapsed_ms,

@@ -13,7 +13,7 @@ pub mod replicate;
 pub use error::ProviderError;
 
 use crate::error::ProviderFailure;
-use crate::model::{EngineCatalog, EngineInfo, GenerateRequest};
+use crate::model::{EngineCatalog, EngineInfo, GenerateRequest, ModelInfo, Palette};
 use crate::server::config::{ProviderSettings, Settings};
 use http::FetchLimits;
 use std::future::Future;
@@ -33,6 +33,8 @@ pub struct ProviderImage {
     pub revised_prompt: Option<String>,
     /// What the model said beside the picture, for engines that answer in words too.
     pub reply: Option<String>,
+    /// The prompt as sent, when it differs from the typed one (a palette or feedback in words).
+    pub sent_prompt: Option<String>,
     /// This provider's own token for building on the picture (see `model::Continuation`).
     pub continuation: Option<String>,
     /// The seed the picture was really made with (the offline engine folds feedback into it).
@@ -137,17 +139,32 @@ fn provider_for(
     })
 }
 
-/// The prompt with the feedback that led to this attempt, for engines that cannot build on an
-/// earlier picture of theirs: the changes travel as words after the prompt.
-pub fn prompt_in_words(request: &GenerateRequest) -> String {
-    if request.refinements.is_empty() {
-        return request.prompt.clone();
+/// The words a provider receives: the prompt; a custom palette, when the model has no field for
+/// one; and the feedback that led to this attempt, for engines that cannot build on an earlier
+/// picture of theirs.
+pub fn prompt_in_words(request: &GenerateRequest, model: &ModelInfo) -> String {
+    let mut text = request.prompt.clone();
+    if let (Some(Palette::Custom(swatches)), false) =
+        (&request.styling.palette, model.custom_palette)
+    {
+        let colours: Vec<String> = swatches
+            .iter()
+            .map(|s| format!("{} ({}%)", s.hex, s.weight))
+            .collect();
+        text.push_str(&format!("\n\nColour palette: {}.", colours.join(", ")));
     }
-    format!(
-        "{}\n\nChanges to make: {}",
-        request.prompt,
-        request.refinements.join("; ")
-    )
+    if !request.refinements.is_empty() {
+        text.push_str(&format!(
+            "\n\nChanges to make: {}",
+            request.refinements.join("; ")
+        ));
+    }
+    text
+}
+
+/// The prompt as sent, for the attempt's details, when it is not the one the person typed.
+pub fn sent_if_changed(request: &GenerateRequest, sent: &str) -> Option<String> {
+    (sent != request.prompt).then(|| sent.to_string())
 }
 
 /// An engine that is configured but cannot be used here (its key is missing). It stays in the
@@ -167,5 +184,67 @@ impl ImageProvider for Unavailable {
     ) -> BoxFuture<'a, Result<ProviderImage, ProviderError>> {
         let reason = self.info.unavailable.clone().unwrap_or_default();
         Box::pin(async move { Err(ProviderError::new(ProviderFailure::NotConfigured, reason)) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{test_support, Swatch};
+
+    fn request() -> GenerateRequest {
+        GenerateRequest {
+            request_id: "w1".into(),
+            engine: "gemini".into(),
+            model: String::new(),
+            prompt: "a lighthouse".into(),
+            size: "16:9".into(),
+            quality: None,
+            seed: 1,
+            styling: Default::default(),
+            refinements: vec![],
+            parent: None,
+        }
+    }
+
+    #[test]
+    fn a_palette_without_a_field_and_the_feedback_travel_as_words() {
+        let engine = test_support::engine("gemini", "Gemini", "g", &["16:9"], &[]);
+        let model = &engine.models[0];
+        let mut request = request();
+        assert_eq!(prompt_in_words(&request, model), "a lighthouse");
+        assert_eq!(sent_if_changed(&request, "a lighthouse"), None);
+        request.styling.palette = Some(Palette::Custom(vec![
+            Swatch {
+                hex: "#b470b3".into(),
+                weight: 60,
+            },
+            Swatch {
+                hex: "#ffd700".into(),
+                weight: 40,
+            },
+        ]));
+        request.refinements = vec!["warmer".into(), "no text".into()];
+        let words = prompt_in_words(&request, model);
+        assert_eq!(
+            words,
+            "a lighthouse\n\nColour palette: #b470b3 (60%), #ffd700 (40%).\n\nChanges to make: warmer; no text"
+        );
+        assert_eq!(
+            sent_if_changed(&request, &words).as_deref(),
+            Some(words.as_str())
+        );
+    }
+
+    #[test]
+    fn a_model_with_a_palette_field_gets_no_palette_words() {
+        let mut engine = test_support::engine("ideogram", "Ideogram", "v3", &["1x1"], &[]);
+        engine.models[0].custom_palette = true;
+        let mut request = request();
+        request.styling.palette = Some(Palette::Custom(vec![Swatch {
+            hex: "#fff".into(),
+            weight: 100,
+        }]));
+        assert_eq!(prompt_in_words(&request, &engine.models[0]), "a lighthouse");
     }
 }

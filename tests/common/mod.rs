@@ -69,6 +69,7 @@ pub fn request(id: &str, engine: &str, prompt: &str) -> GenerateRequest {
         size: "1024x1024".into(),
         quality: Some("low".into()),
         seed: 7,
+        styling: Default::default(),
         refinements: vec![],
         parent: None,
     }

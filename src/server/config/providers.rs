@@ -74,6 +74,17 @@ pub struct ModelSettings {
     /// The first quality when unset (none when the model has no qualities).
     #[serde(default)]
     pub default_quality: Option<String>,
+    /// What else the model takes (see `model::ModelInfo`); none of it unless declared.
+    #[serde(default)]
+    pub seed: bool,
+    #[serde(default)]
+    pub negative_prompt: bool,
+    #[serde(default)]
+    pub styles: Vec<String>,
+    #[serde(default)]
+    pub palette_presets: Vec<String>,
+    #[serde(default)]
+    pub custom_palette: bool,
 }
 
 impl ModelSettings {
@@ -90,6 +101,11 @@ impl ModelSettings {
                 .clone()
                 .or_else(|| self.qualities.first().cloned()),
             qualities: self.qualities.clone(),
+            seed: self.seed,
+            negative_prompt: self.negative_prompt,
+            styles: self.styles.clone(),
+            palette_presets: self.palette_presets.clone(),
+            custom_palette: self.custom_palette,
         }
     }
 }

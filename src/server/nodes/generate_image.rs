@@ -120,6 +120,7 @@ impl Node<GenerationState> for GenerateImage {
             quality: image.quality,
             revised_prompt: image.revised_prompt,
             reply: image.reply,
+            sent_prompt: image.sent_prompt,
             elapsed_ms,
             provider_calls: attempts.calls,
             continuation: image.continuation.map(|token| Continuation {

@@ -9,7 +9,9 @@
 //! `NO_IMAGE`), which are failures too and are never retried as they are.
 
 use super::http::{decode_base64_image, exchange, sniff_mime, Credentials};
-use super::{prompt_in_words, BoxFuture, ImageProvider, ProviderError, ProviderImage};
+use super::{
+    prompt_in_words, sent_if_changed, BoxFuture, ImageProvider, ProviderError, ProviderImage,
+};
 use crate::error::ProviderFailure;
 use crate::model::{EngineInfo, GenerateRequest};
 use crate::server::config::ProviderSettings;
@@ -42,11 +44,12 @@ impl GeminiProvider {
     async fn call(&self, request: &GenerateRequest) -> Result<ProviderImage, ProviderError> {
         let model = &self.info.model_or_default(&request.model).id;
         let url = format!("{}/v1beta/models/{model}:generateContent", self.base_url);
+        let text = prompt_in_words(request, self.info.model_or_default(&request.model));
         let sent = self
             .http
             .post(url)
             .header("x-goog-api-key", &self.credentials.api_key)
-            .json(&body(request));
+            .json(&body(&text, &request.size));
         let (status, _headers, answer) = exchange(sent).await?;
         if !status.is_success() {
             return Err(classify_status(status, &answer));
@@ -61,6 +64,7 @@ impl GeminiProvider {
             quality: None,
             revised_prompt: None,
             reply: picture.reply,
+            sent_prompt: sent_if_changed(request, &text),
             // Gemini continues a picture by resending it; the words of the feedback do instead.
             continuation: None,
             seed: request.seed,
@@ -85,12 +89,12 @@ impl ImageProvider for GeminiProvider {
     }
 }
 
-fn body(request: &GenerateRequest) -> Value {
+fn body(text: &str, aspect_ratio: &str) -> Value {
     json!({
-        "contents": [{"role": "user", "parts": [{"text": prompt_in_words(request)}]}],
+        "contents": [{"role": "user", "parts": [{"text": text}]}],
         "generationConfig": {
             "responseModalities": ["TEXT", "IMAGE"],
-            "imageConfig": {"aspectRatio": request.size},
+            "imageConfig": {"aspectRatio": aspect_ratio},
         },
     })
 }
@@ -356,26 +360,16 @@ mod tests {
     }
 
     #[test]
-    fn the_request_carries_the_aspect_ratio_and_the_feedback_in_words() {
-        let request = GenerateRequest {
-            request_id: "g1".into(),
-            engine: "gemini".into(),
-            model: String::new(),
-            prompt: "a lighthouse".into(),
-            size: "16:9".into(),
-            quality: None,
-            seed: 1,
-            refinements: vec!["warmer".into()],
-            parent: None,
-        };
-        let sent = body(&request);
+    fn the_request_carries_the_words_and_the_aspect_ratio() {
+        let sent = body("a lighthouse", "16:9");
         assert_eq!(
             sent["generationConfig"]["imageConfig"]["aspectRatio"],
             "16:9"
         );
         assert_eq!(
-            sent["contents"][0]["parts"][0]["text"],
-            "a lighthouse\n\nChanges to make: warmer"
+            sent["generationConfig"]["responseModalities"],
+            json!(["TEXT", "IMAGE"])
         );
+        assert_eq!(sent["contents"][0]["parts"][0]["text"], "a lighthouse");
     }
 }

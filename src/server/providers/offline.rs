@@ -52,6 +52,7 @@ impl ImageProvider for OfflineProvider {
                 quality: None,
                 revised_prompt: None,
                 reply: None,
+                sent_prompt: None,
                 continuation: None,
                 seed,
             })
@@ -113,6 +114,7 @@ mod tests {
             size: "512x512".into(),
             quality: None,
             seed,
+            styling: Default::default(),
             refinements: vec![],
             parent: None,
         }

@@ -7,7 +7,9 @@ mod wire;
 
 use super::http::{decode_base64_image, exchange, header, retry_after, sniff_mime, Credentials};
 use super::redact::redact;
-use super::{prompt_in_words, BoxFuture, ImageProvider, ProviderError, ProviderImage};
+use super::{
+    prompt_in_words, sent_if_changed, BoxFuture, ImageProvider, ProviderError, ProviderImage,
+};
 use crate::error::ProviderFailure;
 use crate::model::{EngineInfo, GenerateRequest};
 use crate::server::config::ProviderSettings;
@@ -39,7 +41,8 @@ impl OpenAiProvider {
         }
     }
 
-    fn body(&self, request: &GenerateRequest) -> Value {
+    /// The request body, and the words it sends.
+    fn body(&self, request: &GenerateRequest) -> (Value, String) {
         let mut tool = json!({
             "type": "image_generation",
             "model": self.info.model_or_default(&request.model).id,
@@ -55,27 +58,35 @@ impl OpenAiProvider {
             "tool_choice": {"type": "image_generation"},
             "store": true,
         });
-        match self.continuation_of(request) {
+        let words = match self.continuation_of(request) {
             Some(OpenAiContinuation {
                 response_id: Some(response_id),
                 ..
             }) => {
+                let instruction = refine_instruction(request);
                 body["previous_response_id"] = json!(response_id);
-                body["input"] = json!(refine_instruction(request));
+                body["input"] = json!(instruction);
+                instruction
             }
             Some(OpenAiContinuation {
                 image_call_id: Some(call_id),
                 ..
             }) => {
+                let instruction = refine_instruction(request);
                 body["input"] = json!([
-                    {"role": "user", "content": [{"type": "input_text", "text": refine_instruction(request)}]},
+                    {"role": "user", "content": [{"type": "input_text", "text": instruction}]},
                     {"type": "image_generation_call", "id": call_id},
                 ]);
+                instruction
             }
             // A first picture, or a refinement of another engine's picture: all in words.
-            _ => body["input"] = json!(prompt_in_words(request)),
-        }
-        body
+            _ => {
+                let words = prompt_in_words(request, self.info.model_or_default(&request.model));
+                body["input"] = json!(words);
+                words
+            }
+        };
+        (body, words)
     }
 
     /// The ids this engine handed out with the parent picture, when the parent is its own.
@@ -89,11 +100,8 @@ impl OpenAiProvider {
 
     async fn call(&self, request: &GenerateRequest) -> Result<ProviderImage, ProviderError> {
         let key = &self.credentials.api_key;
-        let sent = self
-            .http
-            .post(&self.endpoint)
-            .bearer_auth(key)
-            .json(&self.body(request));
+        let (body, words) = self.body(request);
+        let sent = self.http.post(&self.endpoint).bearer_auth(key).json(&body);
         let (status, headers, body) = exchange(sent).await?;
         if !status.is_success() {
             return Err(classify_status(status, &headers, &body, key));
@@ -108,6 +116,7 @@ impl OpenAiProvider {
             quality: parsed.quality.or_else(|| request.quality.clone()),
             revised_prompt: parsed.revised_prompt,
             reply: None,
+            sent_prompt: sent_if_changed(request, &words),
             continuation: serde_json::to_string(&OpenAiContinuation {
                 response_id: Some(parsed.response_id),
                 image_call_id: Some(parsed.image_call_id),

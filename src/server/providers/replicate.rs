@@ -11,7 +11,9 @@
 //! generation that is cancelled or dropped cancels its prediction.
 
 use super::http::{exchange, retry_after, sniff_mime, transport_error, Credentials, ResultFetcher};
-use super::{prompt_in_words, BoxFuture, ImageProvider, ProviderError, ProviderImage};
+use super::{
+    prompt_in_words, sent_if_changed, BoxFuture, ImageProvider, ProviderError, ProviderImage,
+};
 use crate::error::ProviderFailure;
 use crate::model::{EngineInfo, GenerateRequest};
 use crate::server::config::ProviderSettings;
@@ -57,15 +59,17 @@ impl ReplicateProvider {
     }
 
     async fn call(&self, request: &GenerateRequest) -> Result<ProviderImage, ProviderError> {
-        let model = &self.info.model_or_default(&request.model).id;
+        let model_info = self.info.model_or_default(&request.model);
+        let model = &model_info.id;
         let seed = request.seed % (MAX_SEED + 1);
+        let words = prompt_in_words(request, model_info);
         let create = self
             .http
             .post(format!("{}/models/{model}/predictions", self.base_url))
             .bearer_auth(&self.credentials.api_key)
             .header("Prefer", format!("wait={WAIT_SECS}"))
             .json(&json!({"input": {
-                "prompt": prompt_in_words(request),
+                "prompt": words,
                 "aspect_ratio": request.size,
                 "seed": seed,
                 "output_format": "png",
@@ -105,6 +109,7 @@ impl ReplicateProvider {
             quality: None,
             revised_prompt: None,
             reply: None,
+            sent_prompt: sent_if_changed(request, &words),
             continuation: None,
             seed,
         })

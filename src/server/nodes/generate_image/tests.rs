@@ -57,6 +57,7 @@ impl ImageProvider for ScriptedProvider {
                     quality: Some("high".into()),
                     revised_prompt: Some("revised".into()),
                     reply: None,
+                    sent_prompt: None,
                     continuation: Some("token-1".into()),
                     seed: request.seed,
                 }),
@@ -107,6 +108,7 @@ fn request() -> GenerateRequest {
         size: "1024x1024".into(),
         quality: None,
         seed: 7,
+        styling: Default::default(),
         refinements: vec!["warmer".into()],
         parent: None,
     }
