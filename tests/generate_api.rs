@@ -137,7 +137,10 @@ async fn without_a_key_openai_is_listed_unavailable_and_offline_is_the_default()
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
     let catalog: EngineCatalog = answer.json();
     let ids: Vec<&str> = catalog.engines.iter().map(|e| e.id.as_str()).collect();
-    assert_eq!(ids, ["openai", "gemini", "replicate", "offline"]);
+    assert_eq!(
+        ids,
+        ["openai", "gemini", "ideogram", "replicate", "offline"]
+    );
     assert_eq!(catalog.default_engine, "offline");
     let openai = catalog.engine("openai").unwrap();
     assert_eq!(
@@ -174,7 +177,10 @@ async fn list_engines_puts_openai_first_and_default_when_a_key_is_set_and_hides_
     assert_no_key(&answer, "list_engines");
     let catalog: EngineCatalog = answer.json();
     let ids: Vec<&str> = catalog.engines.iter().map(|e| e.id.as_str()).collect();
-    assert_eq!(ids, ["openai", "gemini", "replicate", "offline"]);
+    assert_eq!(
+        ids,
+        ["openai", "gemini", "ideogram", "replicate", "offline"]
+    );
     assert_eq!(catalog.default_engine, "openai");
     let openai = catalog.engine("openai").expect("openai is listed");
     assert_eq!(

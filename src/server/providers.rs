@@ -5,6 +5,7 @@
 mod error;
 pub mod gemini;
 pub mod http;
+pub mod ideogram;
 pub mod offline;
 pub mod openai;
 mod redact;
@@ -57,7 +58,13 @@ pub struct ProviderRegistry {
 }
 
 /// The protocols this server speaks, as `kind` names them in `[[providers]]`.
-const KINDS: [&str; 4] = ["openai-responses", "gemini", "replicate", "offline"];
+const KINDS: [&str; 5] = [
+    "openai-responses",
+    "gemini",
+    "replicate",
+    "ideogram",
+    "offline",
+];
 
 impl ProviderRegistry {
     /// One engine per `[[providers]]` entry, in the file's order. An engine whose key is missing
@@ -129,6 +136,12 @@ fn provider_for(
     let http = http.clone();
     Ok(match entry.kind.as_str() {
         "gemini" => Arc::new(gemini::GeminiProvider::new(entry, api_key, http)),
+        "ideogram" => Arc::new(ideogram::IdeogramProvider::new(
+            entry,
+            api_key,
+            http,
+            entry.result_fetcher(results)?,
+        )),
         "replicate" => Arc::new(replicate::ReplicateProvider::new(
             entry,
             api_key,
