@@ -2,6 +2,7 @@
 //! entries of its settings. Adding a protocol is one module here plus one line in
 //! `ProviderRegistry::from_settings`; adding an engine of a known protocol is configuration.
 
+pub mod ark;
 mod error;
 pub mod gemini;
 pub mod http;
@@ -58,11 +59,12 @@ pub struct ProviderRegistry {
 }
 
 /// The protocols this server speaks, as `kind` names them in `[[providers]]`.
-const KINDS: [&str; 5] = [
+const KINDS: [&str; 6] = [
     "openai-responses",
     "gemini",
     "replicate",
     "ideogram",
+    "doubao",
     "offline",
 ];
 
@@ -136,6 +138,12 @@ fn provider_for(
     let http = http.clone();
     Ok(match entry.kind.as_str() {
         "gemini" => Arc::new(gemini::GeminiProvider::new(entry, api_key, http)),
+        "doubao" => Arc::new(ark::ArkProvider::new(
+            entry,
+            api_key,
+            http,
+            entry.result_fetcher(results)?,
+        )),
         "ideogram" => Arc::new(ideogram::IdeogramProvider::new(
             entry,
             api_key,

@@ -35,6 +35,9 @@ pub struct ProviderSettings {
     /// `base_url` is always allowed. Nothing is fetched from anywhere else.
     #[serde(default)]
     pub result_hosts: Vec<String>,
+    /// `doubao`: ask Ark for its visible "AI生成" mark (off unless set; Ark's own default is on).
+    #[serde(default)]
+    pub watermark: bool,
     #[serde(default = "default_max_prompt_chars")]
     pub max_prompt_chars: usize,
     pub models: Vec<ModelSettings>,
