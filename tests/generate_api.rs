@@ -138,10 +138,18 @@ async fn without_a_key_openai_is_listed_unavailable_and_offline_is_the_default()
     let catalog: EngineCatalog = answer.json();
     let ids: Vec<&str> = catalog.engines.iter().map(|e| e.id.as_str()).collect();
     assert_eq!(
-        ids,
-        ["openai", "gemini", "ideogram", "replicate", "offline"]
+        (ids.first(), ids.last()),
+        (Some(&"openai"), Some(&"offline"))
     );
     assert_eq!(catalog.default_engine, "offline");
+    assert!(
+        catalog
+            .engines
+            .iter()
+            .filter(|e| e.id != "offline")
+            .all(|e| e.unavailable.is_some()),
+        "without keys only the offline engine can be used"
+    );
     let openai = catalog.engine("openai").unwrap();
     assert_eq!(
         openai.unavailable.as_deref(),
@@ -178,8 +186,8 @@ async fn list_engines_puts_openai_first_and_default_when_a_key_is_set_and_hides_
     let catalog: EngineCatalog = answer.json();
     let ids: Vec<&str> = catalog.engines.iter().map(|e| e.id.as_str()).collect();
     assert_eq!(
-        ids,
-        ["openai", "gemini", "ideogram", "replicate", "offline"]
+        (ids.first(), ids.last()),
+        (Some(&"openai"), Some(&"offline"))
     );
     assert_eq!(catalog.default_engine, "openai");
     let openai = catalog.engine("openai").expect("openai is listed");
