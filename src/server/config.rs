@@ -344,6 +344,31 @@ mod tests {
     }
 
     #[test]
+    fn the_commented_jimeng_example_is_a_valid_entry() {
+        let start = BUILT_IN
+            .find("# [[providers]]\n# id = \"jimeng\"")
+            .expect("the example");
+        let example: String = BUILT_IN[start..]
+            .lines()
+            .take_while(|line| line.starts_with('#'))
+            .map(|line| line.trim_start_matches('#').trim_start())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let with_example = format!("{BUILT_IN}\n{example}\n");
+        let s =
+            Settings::from_parts(&with_example, env(&[("JIMENG_SESSION", "session-1")])).unwrap();
+        let jimeng = provider(&s, "jimeng");
+        assert_eq!(
+            (
+                jimeng.kind.as_str(),
+                jimeng.size_param.as_str(),
+                jimeng.api_key.as_deref()
+            ),
+            ("openai-images", "ratio", Some("session-1"))
+        );
+    }
+
+    #[test]
     fn bad_provider_entries_stop_the_server_with_their_name() {
         let err = Settings::from_parts(
             BUILT_IN,

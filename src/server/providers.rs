@@ -9,6 +9,7 @@ pub mod http;
 pub mod ideogram;
 pub mod offline;
 pub mod openai;
+pub mod openai_images;
 mod redact;
 pub mod replicate;
 
@@ -59,8 +60,9 @@ pub struct ProviderRegistry {
 }
 
 /// The protocols this server speaks, as `kind` names them in `[[providers]]`.
-const KINDS: [&str; 6] = [
+const KINDS: [&str; 7] = [
     "openai-responses",
+    "openai-images",
     "gemini",
     "replicate",
     "ideogram",
@@ -138,6 +140,12 @@ fn provider_for(
     let http = http.clone();
     Ok(match entry.kind.as_str() {
         "gemini" => Arc::new(gemini::GeminiProvider::new(entry, api_key, http)),
+        "openai-images" => Arc::new(openai_images::OpenAiImagesProvider::new(
+            entry,
+            api_key,
+            http,
+            entry.result_fetcher(results)?,
+        )),
         "doubao" => Arc::new(ark::ArkProvider::new(
             entry,
             api_key,

@@ -35,6 +35,15 @@ pub struct ProviderSettings {
     /// `base_url` is always allowed. Nothing is fetched from anywhere else.
     #[serde(default)]
     pub result_hosts: Vec<String>,
+    /// `openai-images`: the request fields for the size and the quality (`size` and `quality`
+    /// unless set; a jimeng-style proxy takes `ratio` and `resolution`).
+    #[serde(default)]
+    pub size_param: String,
+    #[serde(default)]
+    pub quality_param: String,
+    /// `openai-images`: sent as `response_format` when set (`b64_json` for dall-e and proxies).
+    #[serde(default)]
+    pub response_format: String,
     /// `doubao`: ask Ark for its visible "AI生成" mark (off unless set; Ark's own default is on).
     #[serde(default)]
     pub watermark: bool,
