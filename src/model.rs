@@ -32,6 +32,12 @@ pub struct ModelInfo {
     /// Empty when the model has no quality setting.
     pub qualities: Vec<String>,
     pub default_quality: Option<String>,
+    /// What the form calls the quality and style choices when the model means something more
+    /// precise ("Rendering speed", "Steps"; "Sampler"); `None` for "Quality" and "Style".
+    #[serde(default)]
+    pub quality_label: Option<String>,
+    #[serde(default)]
+    pub style_label: Option<String>,
     /// Whether the seed is sent (a regenerate then differs by seed alone).
     #[serde(default)]
     pub seed: bool,
@@ -473,6 +479,8 @@ pub(crate) mod test_support {
                 sizes: strings(sizes),
                 default_quality: qualities.first().map(|q| q.to_string()),
                 qualities: strings(qualities),
+                quality_label: None,
+                style_label: None,
                 seed: true,
                 negative_prompt: false,
                 styles: Vec::new(),

@@ -2,6 +2,7 @@
 //! entries of its settings. Adding a protocol is one module here plus one line in
 //! `ProviderRegistry::from_settings`; adding an engine of a known protocol is configuration.
 
+pub mod a1111;
 pub mod ark;
 mod error;
 pub mod gemini;
@@ -60,13 +61,14 @@ pub struct ProviderRegistry {
 }
 
 /// The protocols this server speaks, as `kind` names them in `[[providers]]`.
-const KINDS: [&str; 7] = [
+const KINDS: [&str; 8] = [
     "openai-responses",
     "openai-images",
     "gemini",
     "replicate",
     "ideogram",
     "doubao",
+    "a1111",
     "offline",
 ];
 
@@ -78,7 +80,10 @@ impl ProviderRegistry {
             .providers
             .iter()
             .map(|entry| provider_for(entry, &http, settings.limits.result_fetch()))
-            .collect::<Result<Vec<_>, String>>()?;
+            .collect::<Result<Vec<_>, String>>()?
+            .into_iter()
+            .flatten()
+            .collect();
         Ok(Self::new(providers))
     }
 
@@ -114,58 +119,59 @@ impl ProviderRegistry {
     }
 }
 
+/// The engine of one entry; `None` for a local server whose address is not set (it has no key
+/// whose absence the picker could explain, so it is simply not offered).
 fn provider_for(
     entry: &ProviderSettings,
     http: &reqwest::Client,
     results: FetchLimits,
-) -> Result<Arc<dyn ImageProvider>, String> {
-    if entry.kind == "offline" {
-        return Ok(Arc::new(offline::OfflineProvider::new(
-            entry.engine_info(true, None),
-        )));
-    }
-    if !KINDS.contains(&entry.kind.as_str()) {
-        return Err(format!(
-            "providers.{}: unknown kind {:?}; this server speaks {}",
-            entry.id,
-            entry.kind,
-            KINDS.join(", ")
-        ));
+) -> Result<Option<Arc<dyn ImageProvider>>, String> {
+    let http = http.clone();
+    match entry.kind.as_str() {
+        "offline" => {
+            let info = entry.engine_info(true, None);
+            return Ok(Some(Arc::new(offline::OfflineProvider::new(info))));
+        }
+        "a1111" if entry.base_url.is_empty() => return Ok(None),
+        "a1111" => return Ok(Some(Arc::new(a1111::A1111Provider::new(entry, http)))),
+        kind if !KINDS.contains(&kind) => {
+            return Err(format!(
+                "providers.{}: unknown kind {kind:?}; this server speaks {}",
+                entry.id,
+                KINDS.join(", ")
+            ))
+        }
+        _ => {}
     }
     let Some(api_key) = entry.api_key.clone() else {
-        return Ok(Arc::new(Unavailable {
-            info: entry.engine_info(false, Some(entry.missing_key())),
-        }));
+        let info = entry.engine_info(false, Some(entry.missing_key()));
+        return Ok(Some(Arc::new(Unavailable { info })));
     };
-    let http = http.clone();
-    Ok(match entry.kind.as_str() {
+    let fetcher = || entry.result_fetcher(results);
+    let provider: Arc<dyn ImageProvider> = match entry.kind.as_str() {
         "gemini" => Arc::new(gemini::GeminiProvider::new(entry, api_key, http)),
         "openai-images" => Arc::new(openai_images::OpenAiImagesProvider::new(
             entry,
             api_key,
             http,
-            entry.result_fetcher(results)?,
+            fetcher()?,
         )),
-        "doubao" => Arc::new(ark::ArkProvider::new(
-            entry,
-            api_key,
-            http,
-            entry.result_fetcher(results)?,
-        )),
+        "doubao" => Arc::new(ark::ArkProvider::new(entry, api_key, http, fetcher()?)),
         "ideogram" => Arc::new(ideogram::IdeogramProvider::new(
             entry,
             api_key,
             http,
-            entry.result_fetcher(results)?,
+            fetcher()?,
         )),
         "replicate" => Arc::new(replicate::ReplicateProvider::new(
             entry,
             api_key,
             http,
-            entry.result_fetcher(results)?,
+            fetcher()?,
         )),
         _ => Arc::new(openai::OpenAiProvider::new(entry, api_key, http)),
-    })
+    };
+    Ok(Some(provider))
 }
 
 /// The words a provider receives: the prompt; a custom palette, when the model has no field for

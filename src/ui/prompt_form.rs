@@ -153,7 +153,7 @@ pub fn PromptForm(context: StudioContext) -> impl IntoView {
                 ))}
                 {move || model.get().map(|m| option_select("Size", "size-select", m.sizes.clone(), draft.get().size, move |v| set_options(|d, v| d.size = v, v)))}
                 {move || model.get().filter(|m| !m.qualities.is_empty()).map(|m| option_select(
-                    "Quality",
+                    m.quality_label.clone().unwrap_or_else(|| "Quality".into()),
                     "quality-select",
                     m.qualities.clone(),
                     draft.get().quality.unwrap_or_default(),
@@ -170,7 +170,7 @@ pub fn PromptForm(context: StudioContext) -> impl IntoView {
 }
 
 fn option_select(
-    label: &'static str,
+    label: impl Into<String>,
     testid: &'static str,
     choices: Vec<String>,
     current: String,
@@ -178,7 +178,7 @@ fn option_select(
 ) -> impl IntoView {
     view! {
         <label class="option">
-            <span>{label}</span>
+            <span>{label.into()}</span>
             <select data-testid=testid on:change=move |ev| on_change(event_target_value(&ev))>
                 {choices.into_iter().map(|choice| {
                     let selected = choice == current;

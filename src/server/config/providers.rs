@@ -86,6 +86,11 @@ pub struct ModelSettings {
     /// The first quality when unset (none when the model has no qualities).
     #[serde(default)]
     pub default_quality: Option<String>,
+    /// The form's names for the quality and style choices, when not "Quality" and "Style".
+    #[serde(default)]
+    pub quality_label: Option<String>,
+    #[serde(default)]
+    pub style_label: Option<String>,
     /// What else the model takes (see `model::ModelInfo`); none of it unless declared.
     #[serde(default)]
     pub seed: bool,
@@ -113,6 +118,8 @@ impl ModelSettings {
                 .clone()
                 .or_else(|| self.qualities.first().cloned()),
             qualities: self.qualities.clone(),
+            quality_label: self.quality_label.clone(),
+            style_label: self.style_label.clone(),
             seed: self.seed,
             negative_prompt: self.negative_prompt,
             styles: self.styles.clone(),
