@@ -4,7 +4,9 @@ test.describe("OpenAI engine (against the mock OpenAI server)", () => {
   test("uses the configured OpenAI-compatible server and shows how the picture was made", async ({ studio, mock }) => {
     await studio.open();
     await expect(studio.el("engine-name")).toHaveText("OpenAI · gpt-image-1");
-    await expect(studio.el("engine-select").locator("option")).toHaveCount(2);
+    // With OPENAI_API_KEY set: OpenAI (Responses), OpenAI Images and the offline engine; the
+    // engines without their keys are listed, disabled.
+    await expect(studio.el("engine-select").locator("option:not([disabled])")).toHaveCount(3);
     await studio.el("size-select").selectOption("1536x1024");
     await studio.el("quality-select").selectOption("high");
     await studio.generateAndReview("a lighthouse at dawn");
