@@ -131,6 +131,25 @@ mod tests {
         );
     }
 
+    /// Pins the adapter's half of "same request, same picture": feedback is joined to the
+    /// prompt with ". " and folded into the parent's seed, and the seed is what provenance
+    /// records, so neither may drift.
+    #[tokio::test]
+    async fn a_refinement_draws_the_joined_text_with_the_folded_seed() {
+        let mut refine = request(99);
+        refine.parent = Some(ParentImage {
+            continuation: None,
+            seed: 1,
+        });
+        refine.refinements = vec!["warmer light".into(), "no text".into()];
+        let image = engine().generate(&refine).await.unwrap();
+        assert_eq!(image.seed, 0x296b_8b8e_1f45_2117);
+        assert_eq!(
+            image.bytes,
+            render_png("a red barn. warmer light. no text", image.seed, 512, 512)
+        );
+    }
+
     #[test]
     fn feedback_changes_the_seed_deterministically() {
         let mut refine = request(99);
