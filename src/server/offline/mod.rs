@@ -1,7 +1,7 @@
 //! The offline engine: a built-in image generator that needs no API key and no network.
 //!
 //! It turns a prompt and a seed into a deterministic abstract poster:
-//! 1. [`palette_for`] reads colour and mood words from the prompt;
+//! 1. `palette` reads colour and mood words from the prompt;
 //! 2. `scene` picks a layout (landscape, paper-cut waves or orbs) and places its shapes with a
 //!    PRNG seeded from `seed ^ fnv1a64(prompt)`;
 //! 3. `render` rasterises the scene row by row with dithering;
@@ -18,20 +18,18 @@ mod render;
 mod rng;
 mod scene;
 
-pub use palette::{palette_for, Palette};
-
 use color::Rgb;
+use palette::palette_for;
 use rng::{fnv1a64, SplitMix64};
 
 /// Renders a PNG (RGB8) of `width` x `height`. Deterministic: same inputs, same bytes.
 ///
-/// The prompt chooses the colours (see [`palette_for`]); prompt and seed together choose the
+/// The prompt chooses the colours (see `palette`); prompt and seed together choose the
 /// composition, so different seeds give visibly different images. A zero dimension is treated
 /// as 1 so that the function is total.
 pub fn render_png(prompt: &str, seed: u64, width: u32, height: u32) -> Vec<u8> {
     let (width, height) = (width.max(1), height.max(1));
     let colors: Vec<Rgb> = palette_for(prompt, seed)
-        .colors
         .into_iter()
         .map(Rgb::from_bytes)
         .collect();
