@@ -50,7 +50,7 @@ impl ImageProvider for ScriptedProvider {
             match next {
                 Some(error) => Err(error),
                 None => Ok(ProviderImage {
-                    bytes: crate::server::offline::render_png(&request.prompt, 1, 8, 8),
+                    bytes: proofsheet_offline::render_png(&request.prompt, 1, 8, 8),
                     mime: "image/png".into(),
                     model: "gpt-image-1".into(),
                     size: "1024x1024".into(),

@@ -7,8 +7,8 @@
 //! the prompt's main hue, with lightness chosen to fill the gaps so that the renderer always
 //! has a dark, a middle and a light tone to work with.
 
-use super::color::{Oklch, Rgb};
-use super::rng::{fnv1a64, SplitMix64};
+use crate::color::{Oklch, Rgb};
+use crate::rng::{fnv1a64, SplitMix64};
 
 const MAX_COLORS: usize = 5;
 /// Below this OKLCH chroma a colour reads as grey, so its hue says nothing about the prompt.

@@ -1,8 +1,8 @@
 //! Composition: decides *what* is drawn (layout, shapes, where, in which colours) from the
 //! palette and a seeded PRNG, in pixel coordinates. Drawing itself lives in `render`.
 
-use super::color::Rgb;
-use super::rng::SplitMix64;
+use crate::color::Rgb;
+use crate::rng::SplitMix64;
 
 /// Everything the rasteriser needs to draw one image.
 pub(crate) struct Scene {

@@ -1,4 +1,6 @@
-//! The offline engine: a built-in image generator that needs no API key and no network.
+//! Proofsheet's offline engine: a built-in image generator that needs no API key and no network.
+//! Its whole surface is [`render_png`]; what text and seed to draw for a request (feedback,
+//! refinements) is the app's provider adapter's business, not this crate's.
 //!
 //! It turns a prompt and a seed into a deterministic abstract poster:
 //! 1. `palette` reads colour and mood words from the prompt;
