@@ -157,6 +157,12 @@ impl Tones {
         self.at(1.0)
     }
 
+    /// The air near the horizon, a touch lighter than the lightest colour: the sky fades into
+    /// it, far hills and the sea blend towards it.
+    fn haze(&self) -> Rgb {
+        self.lightest().shift_lightness(0.03)
+    }
+
     /// The ramp member nearest to `t`, unblended: large areas keep the exact colours of the
     /// prompt ("teal" stays teal instead of becoming a teal-purple average).
     fn member(&self, t: f32) -> Rgb {
@@ -198,7 +204,7 @@ fn landscape(tones: &Tones, rng: &mut SplitMix64, canvas: Canvas) -> Scene {
     let Canvas { width, height } = canvas;
     let short = canvas.short_side();
     let horizon = height * rng.range(0.5, 0.66);
-    let haze = tones.lightest().shift_lightness(0.03);
+    let haze = tones.haze();
     let sky_top = tones.at(rng.range(0.3, 0.7));
     let background = Gradient {
         stops: vec![
@@ -272,7 +278,7 @@ fn add_hills(
 ) {
     let Canvas { height, .. } = canvas;
     let short = canvas.short_side();
-    let haze = tones.lightest().shift_lightness(0.03);
+    let haze = tones.haze();
     let count = 3 + rng.below(3);
     for index in 0..count {
         let nearness = index as f32 / (count - 1) as f32;
@@ -306,7 +312,7 @@ fn add_sea(
 ) {
     let Canvas { height, .. } = canvas;
     let short = canvas.short_side();
-    let haze = tones.lightest().shift_lightness(0.03);
+    let haze = tones.haze();
     let water = tones.member(rng.range(0.0, 0.35));
     layers.push(Layer::Ridge(Ridge {
         baseline: horizon,
