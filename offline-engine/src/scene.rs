@@ -51,6 +51,22 @@ pub(crate) struct Disc {
     pub stripes: Option<Stripes>,
 }
 
+impl Disc {
+    /// A round, opaque disc with an anti-aliased edge: suns, planets, eclipses.
+    fn crisp(cx: f32, cy: f32, radius: f32, color: Rgb) -> Self {
+        Disc {
+            cx,
+            cy,
+            radius,
+            squash: 1.0,
+            softness: 1.5,
+            color,
+            opacity: 1.0,
+            stripes: None,
+        }
+    }
+}
+
 /// Transparent horizontal bands below `top`, growing from `gap_at_top` to `gap_at_bottom`
 /// (fractions of `period`) towards the bottom of the disc.
 pub(crate) struct Stripes {
@@ -231,19 +247,13 @@ fn landscape(tones: &Tones, rng: &mut SplitMix64, canvas: Canvas) -> Scene {
             strength: rng.range(0.35, 0.6),
         }),
         Layer::Disc(Disc {
-            cx: sun.x,
-            cy: sun_y,
-            radius: sun.radius,
-            squash: 1.0,
-            softness: 1.5,
-            color: sun.color,
-            opacity: 1.0,
             stripes: rng.chance(0.35).then_some(Stripes {
                 top: sun_y,
                 period: sun.radius * 0.22,
                 gap_at_top: 0.08,
                 gap_at_bottom: 0.55,
             }),
+            ..Disc::crisp(sun.x, sun_y, sun.radius, sun.color)
         }),
     ];
     for _ in 0..rng.below(4) {
@@ -412,16 +422,12 @@ fn paper_cut(tones: &Tones, rng: &mut SplitMix64, canvas: Canvas) -> Scene {
             color: tones.luminous_accent(),
             strength: 0.3,
         }));
-        layers.push(Layer::Disc(Disc {
+        layers.push(Layer::Disc(Disc::crisp(
             cx,
             cy,
             radius,
-            squash: 1.0,
-            softness: 1.5,
-            color: tones.luminous_accent(),
-            opacity: 1.0,
-            stripes: None,
-        }));
+            tones.luminous_accent(),
+        )));
     }
 
     let count = 5 + rng.below(4);
@@ -496,16 +502,12 @@ fn orbs(tones: &Tones, rng: &mut SplitMix64, canvas: Canvas) -> Scene {
     })];
     if rng.chance(0.35) {
         let radius = short * rng.range(1.2, 2.2);
-        layers.push(Layer::Disc(Disc {
-            cx: canvas.width * rng.range(0.2, 0.8),
-            cy: canvas.height + radius * rng.range(0.55, 0.85),
+        layers.push(Layer::Disc(Disc::crisp(
+            canvas.width * rng.range(0.2, 0.8),
+            canvas.height + radius * rng.range(0.55, 0.85),
             radius,
-            squash: 1.0,
-            softness: 1.5,
-            color: figure_color(rng),
-            opacity: 1.0,
-            stripes: None,
-        }));
+            figure_color(rng),
+        )));
     }
     if rng.chance(0.35) {
         let body = figure_color(rng);
@@ -601,27 +603,17 @@ fn add_eclipse(
             opacity: 0.7 / ring as f32 + 0.1,
         }));
     }
-    layers.push(Layer::Disc(Disc {
-        cx,
-        cy,
-        radius,
-        squash: 1.0,
-        softness: 1.5,
-        color: body,
-        opacity: 1.0,
-        stripes: None,
-    }));
+    layers.push(Layer::Disc(Disc::crisp(cx, cy, radius, body)));
     let angle = rng.range(0.0, std::f32::consts::TAU);
     let shift = radius * rng.range(0.45, 0.8);
     layers.push(Layer::Disc(Disc {
-        cx: cx + shift * angle.cos(),
-        cy: cy + shift * angle.sin(),
-        radius: radius * rng.range(0.5, 0.8),
-        squash: 1.0,
-        softness: 1.5,
-        color: cover,
         opacity: 0.92,
-        stripes: None,
+        ..Disc::crisp(
+            cx + shift * angle.cos(),
+            cy + shift * angle.sin(),
+            radius * rng.range(0.5, 0.8),
+            cover,
+        )
     }));
 }
 
