@@ -94,45 +94,16 @@ mod tests {
     /// must redraw the very same picture, so any change here is a change in behaviour, not a
     /// refactor. (A `png` crate upgrade may re-encode the same pixels differently; only then
     /// may these be renewed, after checking that the decoded pixels are unchanged.)
+    #[rustfmt::skip]
     const PINNED: &[(&str, u64, u32, u32, u64)] = &[
-        (
-            "a warm sunset over teal sea",
-            1,
-            160,
-            120,
-            0x07c7_34fe_1759_a39a,
-        ),
-        (
-            "a warm sunset over teal sea",
-            4,
-            120,
-            160,
-            0x865e_d95a_29ec_0d01,
-        ),
+        ("a warm sunset over teal sea", 1, 160, 120, 0x07c7_34fe_1759_a39a),
+        ("a warm sunset over teal sea", 4, 120, 160, 0x865e_d95a_29ec_0d01),
         ("icy blue winter night", 7, 128, 128, 0x9666_d5cc_8397_ec7b),
         ("neon cyberpunk city", 9, 96, 64, 0xe405_0878_3626_12fc),
         ("pastel garden", 5, 64, 96, 0x9232_d213_3e60_cd46),
-        (
-            "a red barn. warmer light",
-            42,
-            100,
-            100,
-            0x37f8_fc13_130d_6ce5,
-        ),
-        (
-            "dark red, pale blue-green; GOLD!",
-            123_456_789,
-            80,
-            60,
-            0x1951_b13e_8fd0_b03b,
-        ),
-        (
-            "a quiet harbour at noon",
-            3,
-            512,
-            768,
-            0xaade_13e9_4288_711e,
-        ),
+        ("a red barn. warmer light", 42, 100, 100, 0x37f8_fc13_130d_6ce5),
+        ("dark red, pale blue-green; GOLD!", 123_456_789, 80, 60, 0x1951_b13e_8fd0_b03b),
+        ("a quiet harbour at noon", 3, 512, 768, 0xaade_13e9_4288_711e),
         ("", 0, 17, 3, 0x8570_0616_b693_314f),
         ("zero", u64::MAX, 0, 0, 0x3304_5290_a844_ca19),
     ];
