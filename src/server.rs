@@ -8,7 +8,6 @@ pub mod generate;
 pub mod http;
 pub mod inflight;
 pub mod nodes;
-pub mod offline;
 pub mod png_text;
 pub mod provenance;
 pub mod providers;

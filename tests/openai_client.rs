@@ -5,14 +5,13 @@
 mod common;
 
 use common::{
-    decode_b64, openai_state_at, refinement, request, start_mock, summary, wait_for_calls, API_KEY,
-    PNG_SIGNATURE,
+    decode_b64, itxt_entries, openai_state_at, refinement, request, start_mock, summary,
+    wait_for_calls, API_KEY, PNG_SIGNATURE,
 };
 use mock_openai::Step;
 use proofsheet::error::{AppError, ProviderFailure};
 use proofsheet::model::{Continuation, GeneratedImage, ParentImage};
 use proofsheet::server::generate::{cancel, generate};
-use proofsheet::server::png_text::read_text_chunks;
 use proofsheet::server::state::AppState;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -165,8 +164,7 @@ async fn returned_png_carries_the_provenance_record() {
         .await
         .expect("the mock draws");
 
-    let chunks =
-        read_text_chunks(&decode_b64(&image.b64)).expect("the PNG's text chunks are readable");
+    let chunks = itxt_entries(&decode_b64(&image.b64));
     let (_, record) = chunks
         .iter()
         .find(|(keyword, _)| keyword == "proofsheet:provenance")

@@ -110,3 +110,20 @@ pub fn decode_b64(b64: &str) -> Vec<u8> {
         .decode(b64)
         .expect("the image is valid base64")
 }
+
+/// The iTXt entries of a PNG as `(keyword, text)`, in file order, read by the png crate (which
+/// checks every CRC). The provenance chunk follows the image data, so the whole image is decoded.
+pub fn itxt_entries(png: &[u8]) -> Vec<(String, String)> {
+    let mut reader = png::Decoder::new(png)
+        .read_info()
+        .expect("the PNG header decodes");
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    reader.next_frame(&mut pixels).expect("the image decodes");
+    reader.finish().expect("the chunks after the image decode");
+    reader
+        .info()
+        .utf8_text
+        .iter()
+        .map(|chunk| (chunk.keyword.clone(), chunk.get_text().expect("UTF-8 text")))
+        .collect()
+}

@@ -1,11 +1,12 @@
-//! The built-in engine: no key, no network, a deterministic picture from prompt and seed
-//! (the renderer itself is `server::offline`). It makes the app usable out of the box and gives
-//! tests and benchmarks a provider with no latency of its own.
+//! The built-in engine: no key, no network, a deterministic picture from prompt and seed (the
+//! renderer itself is the `proofsheet-offline` crate; this adapter decides what it draws). It
+//! makes the app usable out of the box and gives tests and benchmarks a provider with no latency
+//! of its own.
 
 use super::{BoxFuture, ImageProvider, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
 use crate::model::{EngineInfo, GenerateRequest};
-use crate::server::offline::render_png;
+use proofsheet_offline::render_png;
 
 pub struct OfflineProvider {
     info: EngineInfo,
@@ -84,6 +85,9 @@ fn folded_seed(request: &GenerateRequest) -> u64 {
     })
 }
 
+/// FNV-1a, 64-bit. The engine hashes prompts the same way inside, but its surface stays one
+/// function: the folded seed is recorded in provenance, so it must not hang on the engine's
+/// internals.
 fn fnv1a(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
         (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
@@ -128,6 +132,25 @@ mod tests {
             &image.bytes[16..24],
             &[0, 0, 2, 0, 0, 0, 2, 0],
             "IHDR says 512x512"
+        );
+    }
+
+    /// Pins the adapter's half of "same request, same picture": feedback is joined to the
+    /// prompt with ". " and folded into the parent's seed, and the seed is what provenance
+    /// records, so neither may drift.
+    #[tokio::test]
+    async fn a_refinement_draws_the_joined_text_with_the_folded_seed() {
+        let mut refine = request(99);
+        refine.parent = Some(ParentImage {
+            continuation: None,
+            seed: 1,
+        });
+        refine.refinements = vec!["warmer light".into(), "no text".into()];
+        let image = engine().generate(&refine).await.unwrap();
+        assert_eq!(image.seed, 0x296b_8b8e_1f45_2117);
+        assert_eq!(
+            image.bytes,
+            render_png("a red barn. warmer light. no text", image.seed, 512, 512)
         );
     }
 

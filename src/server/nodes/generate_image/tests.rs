@@ -5,7 +5,7 @@ use super::*;
 use crate::error::{AppError, ProviderFailure};
 use crate::model::EngineInfo;
 use crate::server::flow::FlowError;
-use crate::server::png_text::read_text_chunks;
+use crate::server::png_text::tests::decoded_itxt;
 use crate::server::providers::BoxFuture;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -50,7 +50,7 @@ impl ImageProvider for ScriptedProvider {
             match next {
                 Some(error) => Err(error),
                 None => Ok(ProviderImage {
-                    bytes: crate::server::offline::render_png(&request.prompt, 1, 8, 8),
+                    bytes: proofsheet_offline::render_png(&request.prompt, 1, 8, 8),
                     mime: "image/png".into(),
                     model: "gpt-image-1".into(),
                     size: "1024x1024".into(),
@@ -237,7 +237,7 @@ async fn post_stamps_provenance_into_the_png() {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(image.b64.as_bytes())
         .unwrap();
-    let chunks = read_text_chunks(&bytes).unwrap();
+    let chunks = decoded_itxt(&bytes);
     let (_, record) = chunks
         .iter()
         .find(|(k, _)| k == crate::server::provenance::KEYWORD)

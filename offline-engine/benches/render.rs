@@ -1,21 +1,18 @@
-//! Offline engine benchmark: render times for the sizes the studio offers, and the cost of
-//! embedding provenance into a large PNG.
+//! Offline engine benchmark: render times (composition, rasterisation and PNG encoding) for the
+//! sizes the studio offers.
 //!
-//! Run with `cargo bench --features ssr --bench offline_engine`. Prints one line per case:
+//! Run with `cargo bench -p proofsheet-offline --bench render`. Prints one line per case:
 //! `offline_engine <case>: median <ms> ms, p95 <ms> ms, min <ms> ms, png <bytes> bytes`.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use proofsheet::server::offline::render_png;
-use proofsheet::server::png_text::embed_itxt;
+use proofsheet_offline::render_png;
 
 const WARMUP_RUNS: usize = 3;
 const TIMED_RUNS: usize = 30;
 const PROMPT: &str = "a warm sunset over teal sea";
 const SEED: u64 = 1;
-/// A realistic provenance record, about the size the studio writes.
-const PROVENANCE: &str = r#"{"engine":"offline","prompt":"a warm sunset over teal sea","seed":1,"size":"1024x1536","created":"2025-01-01T00:00:00Z"}"#;
 
 fn main() {
     for (width, height) in [(1024, 1024), (1024, 1536)] {
@@ -23,21 +20,6 @@ fn main() {
         let timings = time_runs(|| render_png(PROMPT, SEED, width, height));
         report(&format!("render {width}x{height}"), &timings, png_bytes);
     }
-
-    let large_png = large_png();
-    let embedded_bytes = embed_itxt(&large_png, "proofsheet", PROVENANCE)
-        .expect("a freshly rendered PNG is well formed")
-        .len();
-    let timings = time_runs(|| embed_itxt(&large_png, "proofsheet", PROVENANCE));
-    let case = format!("embed_itxt {:.1}MB", large_png.len() as f64 / 1e6);
-    report(&case, &timings, embedded_bytes);
-}
-
-/// A PNG of about 1.5 MB, the size of a large download. The engine's output is used so the
-/// chunk layout is real; the slightly wider portrait lands at ~1.5 MB with this prompt and
-/// seed (the report prints the exact size).
-fn large_png() -> Vec<u8> {
-    render_png(PROMPT, SEED, 1088, 1536)
 }
 
 /// Runs `job` a few times untimed (caches, allocator, CPU clocks), then times each of

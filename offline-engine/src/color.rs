@@ -147,8 +147,9 @@ impl Oklch {
     /// Converts to sRGB, lowering chroma until the colour fits so that hue and lightness are
     /// kept (plain clamping would turn a too-saturated blue into purple).
     pub(crate) fn to_rgb(self) -> Rgb {
-        if self.to_oklab().is_in_gamut() {
-            return self.to_oklab().to_rgb();
+        let lab = self.to_oklab();
+        if lab.is_in_gamut() {
+            return lab.to_rgb();
         }
         let (mut fits, mut fails) = (0.0_f32, self.c);
         for _ in 0..14 {

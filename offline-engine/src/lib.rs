@@ -1,7 +1,9 @@
-//! The offline engine: a built-in image generator that needs no API key and no network.
+//! Proofsheet's offline engine: a built-in image generator that needs no API key and no network.
+//! Its whole surface is [`render_png`]; what text and seed to draw for a request (feedback,
+//! refinements) is the app's provider adapter's business, not this crate's.
 //!
 //! It turns a prompt and a seed into a deterministic abstract poster:
-//! 1. [`palette_for`] reads colour and mood words from the prompt;
+//! 1. `palette` reads colour and mood words from the prompt;
 //! 2. `scene` picks a layout (landscape, paper-cut waves or orbs) and places its shapes with a
 //!    PRNG seeded from `seed ^ fnv1a64(prompt)`;
 //! 3. `render` rasterises the scene row by row with dithering;
@@ -18,20 +20,18 @@ mod render;
 mod rng;
 mod scene;
 
-pub use palette::{palette_for, Palette};
-
 use color::Rgb;
+use palette::palette_for;
 use rng::{fnv1a64, SplitMix64};
 
 /// Renders a PNG (RGB8) of `width` x `height`. Deterministic: same inputs, same bytes.
 ///
-/// The prompt chooses the colours (see [`palette_for`]); prompt and seed together choose the
+/// The prompt chooses the colours (see `palette`); prompt and seed together choose the
 /// composition, so different seeds give visibly different images. A zero dimension is treated
 /// as 1 so that the function is total.
 pub fn render_png(prompt: &str, seed: u64, width: u32, height: u32) -> Vec<u8> {
     let (width, height) = (width.max(1), height.max(1));
     let colors: Vec<Rgb> = palette_for(prompt, seed)
-        .colors
         .into_iter()
         .map(Rgb::from_bytes)
         .collect();
@@ -87,6 +87,45 @@ mod tests {
             .map(|(x, y)| u64::from(x.abs_diff(*y)))
             .sum();
         total as f64 / a.len() as f64
+    }
+
+    /// FNV-1a 64 of the PNG bytes for a few inputs: every layout, portrait and landscape,
+    /// modifiers, an empty prompt and a zero size. Why pin whole files: a stored (prompt, seed)
+    /// must redraw the very same picture, so any change here is a change in behaviour, not a
+    /// refactor. (A `png` crate upgrade may re-encode the same pixels differently; only then
+    /// may these be renewed, after checking that the decoded pixels are unchanged.)
+    #[rustfmt::skip]
+    const PINNED: &[(&str, u64, u32, u32, u64)] = &[
+        ("a warm sunset over teal sea", 1, 160, 120, 0x07c7_34fe_1759_a39a),
+        ("a warm sunset over teal sea", 4, 120, 160, 0x865e_d95a_29ec_0d01),
+        ("icy blue winter night", 7, 128, 128, 0x9666_d5cc_8397_ec7b),
+        ("neon cyberpunk city", 9, 96, 64, 0xe405_0878_3626_12fc),
+        ("pastel garden", 5, 64, 96, 0x9232_d213_3e60_cd46),
+        ("a red barn. warmer light", 42, 100, 100, 0x37f8_fc13_130d_6ce5),
+        ("dark red, pale blue-green; GOLD!", 123_456_789, 80, 60, 0x1951_b13e_8fd0_b03b),
+        ("a quiet harbour at noon", 3, 512, 768, 0xaade_13e9_4288_711e),
+        ("", 0, 17, 3, 0x8570_0616_b693_314f),
+        ("zero", u64::MAX, 0, 0, 0x3304_5290_a844_ca19),
+    ];
+
+    #[test]
+    fn known_renders_are_pinned() {
+        for &(prompt, seed, width, height, expected) in PINNED {
+            let hash = fnv1a64(&render_png(prompt, seed, width, height));
+            assert_eq!(
+                hash, expected,
+                "{prompt:?} seed {seed} {width}x{height} now hashes to {hash:#018x}"
+            );
+        }
+    }
+
+    /// Many seeds at a small size, so every variant of every layout is covered by one pin.
+    #[test]
+    fn a_sweep_of_seeds_is_pinned() {
+        let all: Vec<u8> = (0..48)
+            .flat_map(|seed| render_png("pinned sweep", seed, 48, 32))
+            .collect();
+        assert_eq!(fnv1a64(&all), 0x764d_de0d_ce4f_b238);
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //! can cover, and the final quantisation adds ordered (Bayer) dithering so that wide, gentle
 //! gradients do not band into visible steps.
 
-use super::color::Rgb;
-use super::scene::{Disc, Glow, Gradient, Layer, Ridge, Ring, Scene, Stripes};
+use crate::color::Rgb;
+use crate::scene::{Disc, Glow, Gradient, Layer, Ridge, Ring, Scene, Stripes};
 
 type Pixel = [f32; 3];
 

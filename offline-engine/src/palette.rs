@@ -1,4 +1,4 @@
-//! Turns a prompt into 3–5 colours.
+//! Turns a prompt into 4–5 colours.
 //!
 //! Colour words ("teal", "golden") are taken literally; modifiers right before them ("dark
 //! red", "pale blue") adjust them; mood and scene words ("sunset", "icy", "pastel") add anchor
@@ -7,19 +7,8 @@
 //! the prompt's main hue, with lightness chosen to fill the gaps so that the renderer always
 //! has a dark, a middle and a light tone to work with.
 
-use super::color::{Oklch, Rgb};
-use super::rng::{fnv1a64, SplitMix64};
-
-/// The colours the offline engine paints with.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Palette {
-    /// 3–5 sRGB colours: the prompt's colour words first, then mood colours, then generated
-    /// harmonies.
-    pub colors: Vec<[u8; 3]>,
-    /// Canonical names of the colour words in the prompt that made it into `colors`, in prompt
-    /// order without repeats ("golden" is reported as "gold", "gray" as "grey").
-    pub named: Vec<&'static str>,
-}
+use crate::color::{Oklch, Rgb};
+use crate::rng::{fnv1a64, SplitMix64};
 
 const MAX_COLORS: usize = 5;
 /// Below this OKLCH chroma a colour reads as grey, so its hue says nothing about the prompt.
@@ -359,10 +348,14 @@ const HARMONIES: [[f32; 4]; 4] = [
 /// palette always spans dark to light, which the compositions rely on for depth.
 const LIGHTNESS_LEVELS: [f32; 5] = [0.27, 0.43, 0.6, 0.76, 0.91];
 
-/// Builds the palette for `prompt`. The prompt decides the colour family; `seed` only nudges
+/// The 4–5 sRGB colours the engine paints `prompt` with: its colour words first, then mood
+/// colours, then generated harmonies. The prompt decides the colour family; `seed` only nudges
 /// the generated colours (their hue by a few degrees, and whether there are 4 or 5), so the
 /// same prompt looks related across seeds.
-pub fn palette_for(prompt: &str, seed: u64) -> Palette {
+///
+/// Why 8-bit: pictures have always been painted from the palette rounded to bytes, and painting
+/// from the unrounded colours would change every one of them.
+pub(crate) fn palette_for(prompt: &str, seed: u64) -> Vec<[u8; 3]> {
     let words = words_of(prompt);
     let found = find_colors_and_moods(&words);
     let prompt_hash = fnv1a64(prompt.as_bytes());
@@ -391,10 +384,7 @@ pub fn palette_for(prompt: &str, seed: u64) -> Palette {
         colors.push(tone(generated, 1.0));
     }
 
-    Palette {
-        colors: colors.into_iter().map(Rgb::to_bytes).collect(),
-        named: found.named.iter().map(|&(name, _)| name).collect(),
-    }
+    colors.into_iter().map(Rgb::to_bytes).collect()
 }
 
 /// Lower-cased words; anything that is not a letter or digit separates words, so "blue-green",
@@ -408,7 +398,8 @@ fn words_of(prompt: &str) -> Vec<String> {
 }
 
 struct Found {
-    /// At most [`MAX_COLORS`] named colours, modifiers already applied.
+    /// At most [`MAX_COLORS`] named colours by canonical name ("golden" is "gold", "gray" is
+    /// "grey", so each counts once), in prompt order, modifiers already applied.
     named: Vec<(&'static str, Rgb)>,
     moods: Vec<&'static Mood>,
 }
@@ -590,6 +581,12 @@ mod tests {
         r > 150 && r > g.saturating_add(60) && r > b.saturating_add(60)
     }
 
+    /// Canonical names of the colour words that made it into the palette.
+    fn named(prompt: &str) -> Vec<&'static str> {
+        let found = find_colors_and_moods(&words_of(prompt));
+        found.named.iter().map(|&(name, _)| name).collect()
+    }
+
     fn is_cool(color: [u8; 3]) -> bool {
         let lch = Rgb::from_bytes(color).to_oklch();
         lch.c < ACHROMATIC_CHROMA || (180.0..=300.0).contains(&lch.h)
@@ -598,16 +595,16 @@ mod tests {
     #[test]
     fn a_red_barn_has_red() {
         let palette = palette_for("a red barn", 3);
-        assert_eq!(palette.named, ["red"]);
-        assert!(palette.colors.iter().any(|&c| is_reddish(c)), "{palette:?}");
+        assert_eq!(named("a red barn"), ["red"]);
+        assert!(palette.iter().any(|&c| is_reddish(c)), "{palette:?}");
     }
 
     #[test]
     fn icy_blue_is_cool_throughout() {
+        assert_eq!(named("Icy blue"), ["blue"]);
         for seed in 0..20 {
             let palette = palette_for("Icy blue", seed);
-            assert_eq!(palette.named, ["blue"]);
-            assert!(palette.colors.iter().all(|&c| is_cool(c)), "{palette:?}");
+            assert!(palette.iter().all(|&c| is_cool(c)), "{palette:?}");
         }
     }
 
@@ -618,29 +615,25 @@ mod tests {
             let h = Rgb::from_bytes(c).to_oklch().h;
             !(100.0..=350.0).contains(&h)
         };
-        assert!(palette.colors.iter().all(|&c| warm(c)), "{palette:?}");
+        assert!(palette.iter().all(|&c| warm(c)), "{palette:?}");
     }
 
     #[test]
     fn matching_is_whole_word_and_ignores_case_and_punctuation() {
+        assert_eq!(named("Redwood trees, Fred's shed"), Vec::<&str>::new());
         assert_eq!(
-            palette_for("Redwood trees, Fred's shed", 1).named,
-            Vec::<&str>::new()
-        );
-        assert_eq!(
-            palette_for("(GOLDEN) light; blue-green!", 1).named,
+            named("(GOLDEN) light; blue-green!"),
             ["gold", "blue", "green"]
         );
-        assert_eq!(palette_for("grey and gray", 1).named, ["grey"]);
+        assert_eq!(named("grey and gray"), ["grey"]);
     }
 
     #[test]
     fn no_color_words_still_give_a_spread_palette() {
         let palette = palette_for("a quiet harbour at noon", 7);
-        assert!(palette.named.is_empty());
-        assert!((3..=5).contains(&palette.colors.len()));
+        assert!(named("a quiet harbour at noon").is_empty());
+        assert!((4..=5).contains(&palette.len()));
         let lightness: Vec<f32> = palette
-            .colors
             .iter()
             .map(|&c| Rgb::from_bytes(c).lightness())
             .collect();
@@ -652,23 +645,23 @@ mod tests {
     #[test]
     fn different_prompts_without_colors_differ() {
         assert_ne!(
-            palette_for("a quiet harbour", 1).colors,
-            palette_for("a city street", 1).colors
+            palette_for("a quiet harbour", 1),
+            palette_for("a city street", 1)
         );
     }
 
     #[test]
     fn many_colors_are_capped_at_five() {
-        let palette = palette_for("red orange yellow green blue indigo violet", 1);
-        assert_eq!(palette.colors.len(), MAX_COLORS);
-        assert_eq!(palette.named, ["red", "orange", "yellow", "green", "blue"]);
+        let prompt = "red orange yellow green blue indigo violet";
+        assert_eq!(palette_for(prompt, 1).len(), MAX_COLORS);
+        assert_eq!(named(prompt), ["red", "orange", "yellow", "green", "blue"]);
     }
 
     #[test]
     fn modifiers_change_the_named_color() {
-        let plain = Rgb::from_bytes(palette_for("red", 1).colors[0]).lightness();
-        let dark = Rgb::from_bytes(palette_for("dark red", 1).colors[0]).lightness();
-        let pale = Rgb::from_bytes(palette_for("pale red", 1).colors[0]).lightness();
+        let plain = Rgb::from_bytes(palette_for("red", 1)[0]).lightness();
+        let dark = Rgb::from_bytes(palette_for("dark red", 1)[0]).lightness();
+        let pale = Rgb::from_bytes(palette_for("pale red", 1)[0]).lightness();
         assert!(dark < plain && plain < pale);
     }
 
@@ -677,7 +670,6 @@ mod tests {
         let palette = palette_for("pastel garden", 4);
         assert!(
             palette
-                .colors
                 .iter()
                 .all(|&c| Rgb::from_bytes(c).lightness() > 0.55),
             "{palette:?}"

@@ -1,8 +1,8 @@
 //! Composition: decides *what* is drawn (layout, shapes, where, in which colours) from the
 //! palette and a seeded PRNG, in pixel coordinates. Drawing itself lives in `render`.
 
-use super::color::Rgb;
-use super::rng::SplitMix64;
+use crate::color::Rgb;
+use crate::rng::SplitMix64;
 
 /// Everything the rasteriser needs to draw one image.
 pub(crate) struct Scene {
@@ -49,6 +49,22 @@ pub(crate) struct Disc {
     pub opacity: f32,
     /// Horizontal cuts through the lower part, like a retro poster sun.
     pub stripes: Option<Stripes>,
+}
+
+impl Disc {
+    /// A round, opaque disc with an anti-aliased edge: suns, planets, eclipses.
+    fn crisp(cx: f32, cy: f32, radius: f32, color: Rgb) -> Self {
+        Disc {
+            cx,
+            cy,
+            radius,
+            squash: 1.0,
+            softness: 1.5,
+            color,
+            opacity: 1.0,
+            stripes: None,
+        }
+    }
 }
 
 /// Transparent horizontal bands below `top`, growing from `gap_at_top` to `gap_at_bottom`
@@ -157,6 +173,12 @@ impl Tones {
         self.at(1.0)
     }
 
+    /// The air near the horizon, a touch lighter than the lightest colour: the sky fades into
+    /// it, far hills and the sea blend towards it.
+    fn haze(&self) -> Rgb {
+        self.lightest().shift_lightness(0.03)
+    }
+
     /// The ramp member nearest to `t`, unblended: large areas keep the exact colours of the
     /// prompt ("teal" stays teal instead of becoming a teal-purple average).
     fn member(&self, t: f32) -> Rgb {
@@ -198,7 +220,7 @@ fn landscape(tones: &Tones, rng: &mut SplitMix64, canvas: Canvas) -> Scene {
     let Canvas { width, height } = canvas;
     let short = canvas.short_side();
     let horizon = height * rng.range(0.5, 0.66);
-    let haze = tones.lightest().shift_lightness(0.03);
+    let haze = tones.haze();
     let sky_top = tones.at(rng.range(0.3, 0.7));
     let background = Gradient {
         stops: vec![
@@ -225,19 +247,13 @@ fn landscape(tones: &Tones, rng: &mut SplitMix64, canvas: Canvas) -> Scene {
             strength: rng.range(0.35, 0.6),
         }),
         Layer::Disc(Disc {
-            cx: sun.x,
-            cy: sun_y,
-            radius: sun.radius,
-            squash: 1.0,
-            softness: 1.5,
-            color: sun.color,
-            opacity: 1.0,
             stripes: rng.chance(0.35).then_some(Stripes {
                 top: sun_y,
                 period: sun.radius * 0.22,
                 gap_at_top: 0.08,
                 gap_at_bottom: 0.55,
             }),
+            ..Disc::crisp(sun.x, sun_y, sun.radius, sun.color)
         }),
     ];
     for _ in 0..rng.below(4) {
@@ -272,7 +288,7 @@ fn add_hills(
 ) {
     let Canvas { height, .. } = canvas;
     let short = canvas.short_side();
-    let haze = tones.lightest().shift_lightness(0.03);
+    let haze = tones.haze();
     let count = 3 + rng.below(3);
     for index in 0..count {
         let nearness = index as f32 / (count - 1) as f32;
@@ -306,7 +322,7 @@ fn add_sea(
 ) {
     let Canvas { height, .. } = canvas;
     let short = canvas.short_side();
-    let haze = tones.lightest().shift_lightness(0.03);
+    let haze = tones.haze();
     let water = tones.member(rng.range(0.0, 0.35));
     layers.push(Layer::Ridge(Ridge {
         baseline: horizon,
@@ -406,16 +422,12 @@ fn paper_cut(tones: &Tones, rng: &mut SplitMix64, canvas: Canvas) -> Scene {
             color: tones.luminous_accent(),
             strength: 0.3,
         }));
-        layers.push(Layer::Disc(Disc {
+        layers.push(Layer::Disc(Disc::crisp(
             cx,
             cy,
             radius,
-            squash: 1.0,
-            softness: 1.5,
-            color: tones.luminous_accent(),
-            opacity: 1.0,
-            stripes: None,
-        }));
+            tones.luminous_accent(),
+        )));
     }
 
     let count = 5 + rng.below(4);
@@ -490,16 +502,12 @@ fn orbs(tones: &Tones, rng: &mut SplitMix64, canvas: Canvas) -> Scene {
     })];
     if rng.chance(0.35) {
         let radius = short * rng.range(1.2, 2.2);
-        layers.push(Layer::Disc(Disc {
-            cx: canvas.width * rng.range(0.2, 0.8),
-            cy: canvas.height + radius * rng.range(0.55, 0.85),
+        layers.push(Layer::Disc(Disc::crisp(
+            canvas.width * rng.range(0.2, 0.8),
+            canvas.height + radius * rng.range(0.55, 0.85),
             radius,
-            squash: 1.0,
-            softness: 1.5,
-            color: figure_color(rng),
-            opacity: 1.0,
-            stripes: None,
-        }));
+            figure_color(rng),
+        )));
     }
     if rng.chance(0.35) {
         let body = figure_color(rng);
@@ -595,27 +603,17 @@ fn add_eclipse(
             opacity: 0.7 / ring as f32 + 0.1,
         }));
     }
-    layers.push(Layer::Disc(Disc {
-        cx,
-        cy,
-        radius,
-        squash: 1.0,
-        softness: 1.5,
-        color: body,
-        opacity: 1.0,
-        stripes: None,
-    }));
+    layers.push(Layer::Disc(Disc::crisp(cx, cy, radius, body)));
     let angle = rng.range(0.0, std::f32::consts::TAU);
     let shift = radius * rng.range(0.45, 0.8);
     layers.push(Layer::Disc(Disc {
-        cx: cx + shift * angle.cos(),
-        cy: cy + shift * angle.sin(),
-        radius: radius * rng.range(0.5, 0.8),
-        squash: 1.0,
-        softness: 1.5,
-        color: cover,
         opacity: 0.92,
-        stripes: None,
+        ..Disc::crisp(
+            cx + shift * angle.cos(),
+            cy + shift * angle.sin(),
+            radius * rng.range(0.5, 0.8),
+            cover,
+        )
     }));
 }
 
