@@ -593,6 +593,9 @@ async fn unknown_engine_is_refused_naming_the_engines_on_offer() {
 
     assert_eq!(field, "engine");
     assert!(message.contains("\"midjourney\""), "{message}");
-    assert!(message.contains("openai, openai-images, offline"), "{message}");
+    assert!(
+        message.contains("openai, openai-images, offline"),
+        "{message}"
+    );
     assert_eq!(mock.calls().count, 0);
 }
