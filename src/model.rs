@@ -180,6 +180,9 @@ pub struct GeneratedImage {
     /// The prompt as the provider received it, when it is not the typed one.
     #[serde(default)]
     pub sent_prompt: Option<String>,
+    /// Why another engine made this picture, when the chosen one failed and its fallback ran.
+    #[serde(default)]
+    pub fallback: Option<String>,
     pub elapsed_ms: u64,
     /// Provider calls made, including retries (1 = no retry needed).
     pub provider_calls: u32,

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod admission;
 pub mod config;
+pub mod fallback;
 pub mod flow;
 pub mod generate;
 pub mod http;

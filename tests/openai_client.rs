@@ -585,6 +585,45 @@ async fn empty_and_over_long_prompts_are_refused_before_any_call() {
 }
 
 #[tokio::test]
+async fn an_outage_after_retries_hands_the_request_to_the_fallback_engine() {
+    let (mock, state) =
+        mock_and_state(&[("PROOFSHEET_PROVIDER__OPENAI__FALLBACK", "offline")]).await;
+    mock.script(vec![
+        Step::ServerError {
+            status: 503,
+            delay_ms: 0
+        };
+        3
+    ]);
+
+    let image = generate(&state, request("fb-1", "openai", PROMPT))
+        .await
+        .expect("the fallback makes the picture");
+
+    assert_eq!(
+        mock.calls().count,
+        3,
+        "OpenAI was tried as often as the policy allows"
+    );
+    assert_eq!(image.engine, "offline");
+    assert_eq!(
+        image.fallback.as_deref(),
+        Some("OpenAI could not make it (Unavailable, 503); made with Offline engine instead.")
+    );
+}
+
+#[tokio::test]
+async fn a_refusal_is_not_handed_to_the_fallback() {
+    let (mock, state) =
+        mock_and_state(&[("PROOFSHEET_PROVIDER__OPENAI__FALLBACK", "offline")]).await;
+    mock.script(vec![Step::ModerationBlocked { delay_ms: 0 }]);
+
+    let (failure, _, _) = provider_error(generate(&state, request("fb-2", "openai", PROMPT)).await);
+
+    assert_eq!(failure, ProviderFailure::ContentRejected);
+}
+
+#[tokio::test]
 async fn unknown_engine_is_refused_naming_the_engines_on_offer() {
     let (mock, state) = mock_and_state(&[]).await;
 

@@ -33,6 +33,7 @@ fn image(seed: u64) -> GeneratedImage {
         revised_prompt: None,
         reply: None,
         sent_prompt: None,
+        fallback: None,
         elapsed_ms: 10,
         provider_calls: 1,
         continuation: Some(Continuation {

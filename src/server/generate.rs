@@ -4,8 +4,10 @@
 use crate::error::AppError;
 use crate::model::{shorten, validate_request, GenerateRequest, GeneratedImage, ECHO_CHARS};
 use crate::server::admission::Refusal;
-use crate::server::flow::FlowError;
+use crate::server::fallback::{plan, Plan};
+use crate::server::flow::{Attempts, FlowError};
 use crate::server::nodes::generate_image::GenerationState;
+use crate::server::providers::ProviderError;
 use crate::server::state::AppState;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tracing::Instrument;
@@ -37,21 +39,25 @@ async fn run_cancellable(
             message: "A generation with this request id is already running.".into(),
         })?;
     let mut unfinished = Unfinished { armed: true };
-    let engine = request.engine.clone();
-    let mut store = GenerationState::new(request);
-    let admitted_run = async {
-        // Waiting for a turn is inside the select, so Cancel also reaches a queued generation.
-        let turn = state
-            .admission
-            .admit(&engine)
-            .await
-            .map_err(|refusal| busy(state, &engine, refusal))?;
-        let outcome = state.generation.run(&mut store).await;
-        drop(turn);
-        Ok(outcome)
+    let work = async {
+        let failed = match run_on_engine(state, request.clone()).await? {
+            Ok(image) => return Ok(image),
+            Err(failed) => failed,
+        };
+        let Some(plan) = fallback_for(state, &request, &failed.error) else {
+            return Err(failed.error.to_app_error(&failed.attempts));
+        };
+        tracing::warn!(fallback = %plan.request.engine, "trying the fallback engine");
+        match run_on_engine(state, plan.request).await? {
+            Ok(image) => Ok(GeneratedImage {
+                fallback: Some(plan.note),
+                ..image
+            }),
+            Err(also) => Err(also.error.to_app_error(&also.attempts)),
+        }
     };
     let outcome = tokio::select! {
-        outcome = admitted_run => outcome,
+        outcome = work => outcome,
         () = registration.token.cancelled() => {
             // Dropping the flow future here drops the provider's HTTP request with it.
             tracing::info!("cancelled by the person");
@@ -59,30 +65,74 @@ async fn run_cancellable(
         }
     };
     unfinished.armed = false;
-    match outcome? {
+    outcome
+}
+
+/// A provider's failure after its retries, kept so a fallback can be chosen before it becomes
+/// the person's message.
+struct Failed {
+    error: ProviderError,
+    attempts: Attempts,
+}
+
+/// One engine's turn and flow run: the picture, or how its provider failed. Errors that are not
+/// the provider's (no turn, a broken flow) end the generation.
+async fn run_on_engine(
+    state: &AppState,
+    request: GenerateRequest,
+) -> Result<Result<GeneratedImage, Failed>, AppError> {
+    let engine = request.engine.clone();
+    // Waiting for a turn is inside the caller's select, so Cancel also reaches a queued one.
+    let turn = state
+        .admission
+        .admit(&engine)
+        .await
+        .map_err(|refusal| busy(state, &engine, refusal))?;
+    let mut store = GenerationState::new(request);
+    let outcome = state.generation.run(&mut store).await;
+    drop(turn);
+    match outcome {
         Ok(_) => store
             .image
             .inspect(|image| {
                 tracing::info!(
+                    engine,
                     elapsed_ms = image.elapsed_ms,
                     provider_calls = image.provider_calls,
                     base64_bytes = image.b64.len(),
                     "generated"
                 );
             })
+            .map(Ok)
             .ok_or_else(|| internal("the flow finished without an image")),
         Err(FlowError::Node {
             error,
             attempts,
             node,
         }) => {
-            tracing::warn!(node, calls = attempts.calls, elapsed_ms = attempts.elapsed.as_millis() as u64, %error, "generation failed");
-            Err(error.to_app_error(&attempts))
+            tracing::warn!(engine, node, calls = attempts.calls, elapsed_ms = attempts.elapsed.as_millis() as u64, %error, "generation failed");
+            Ok(Err(Failed { error, attempts }))
         }
         Err(FlowError::StepLimit { limit }) => {
             Err(internal(&format!("step limit {limit} reached")))
         }
     }
+}
+
+/// The fallback the primary engine's entry names, if the failure and the fallback allow one.
+fn fallback_for(
+    state: &AppState,
+    request: &GenerateRequest,
+    error: &ProviderError,
+) -> Option<Plan> {
+    let entry = state
+        .settings
+        .providers
+        .iter()
+        .find(|p| p.id == request.engine)?;
+    let primary = state.providers.get(&request.engine)?;
+    let fallback = state.providers.get(&entry.fallback).map(|p| p.info());
+    plan(primary.info(), fallback, request, error)
 }
 
 /// Logs a generation whose future was dropped before it finished: the client went away (closed

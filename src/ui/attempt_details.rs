@@ -24,6 +24,10 @@ pub fn AttemptDetails(image: GeneratedImage) -> impl IntoView {
                 <dt>"Revised prompt"</dt>
                 <dd class="revised" data-testid="detail-revised-prompt">{revised}</dd>
             })}
+            {image.fallback.clone().map(|note| view! {
+                <dt>"Fallback"</dt>
+                <dd data-testid="detail-fallback">{note}</dd>
+            })}
             {image.sent_prompt.clone().map(|sent| view! {
                 <dt>"Prompt sent"</dt>
                 <dd class="revised" data-testid="detail-sent-prompt">{sent}</dd>

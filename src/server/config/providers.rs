@@ -35,6 +35,10 @@ pub struct ProviderSettings {
     /// `base_url` is always allowed. Nothing is fetched from anywhere else.
     #[serde(default)]
     pub result_hosts: Vec<String>,
+    /// The engine that makes the picture when this one fails for a reason that is not the
+    /// person's (an outage, a timeout, a rate limit that outlasted the retries); empty: none.
+    #[serde(default)]
+    pub fallback: String,
     /// `openai-images`: the request fields for the size and the quality (`size` and `quality`
     /// unless set; a jimeng-style proxy takes `ratio` and `resolution`).
     #[serde(default)]
@@ -243,6 +247,13 @@ pub fn validate(providers: &[ProviderSettings]) -> Result<(), String> {
         }
         if seen.insert(provider.env_name(), id).is_some() {
             return Err(format!("provider id {id:?} is listed twice"));
+        }
+        let fallback = &provider.fallback;
+        let known = providers.iter().any(|other| other.id == *fallback);
+        if !fallback.is_empty() && (fallback == id || !known) {
+            return Err(format!(
+                "providers.{id}.fallback {fallback:?} must name another [[providers]] entry"
+            ));
         }
         let base_url = &provider.base_url;
         if !base_url.is_empty()

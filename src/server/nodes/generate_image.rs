@@ -121,6 +121,7 @@ impl Node<GenerationState> for GenerateImage {
             revised_prompt: image.revised_prompt,
             reply: image.reply,
             sent_prompt: image.sent_prompt,
+            fallback: None,
             elapsed_ms,
             provider_calls: attempts.calls,
             continuation: image.continuation.map(|token| Continuation {
