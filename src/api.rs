@@ -2,7 +2,7 @@
 //! `server::*`, with a fixed path so other clients (and tests) can call it. JSON in, JSON out.
 
 use crate::error::AppError;
-use crate::model::{EngineCatalog, GenerateRequest, GeneratedImage};
+use crate::model::{EngineCatalog, GenerateRequest, GeneratedImage, Template};
 use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
 
@@ -25,6 +25,15 @@ pub async fn cancel_generation(request_id: String) -> Result<bool, AppError> {
 #[server(prefix = "/api", endpoint = "list_engines", input = GetUrl, output = Json)]
 pub async fn list_engines() -> Result<EngineCatalog, AppError> {
     Ok(crate::server::state::app_state()?.providers.catalog())
+}
+
+/// `GET /api/list_templates`: the prompts people can fill in instead of writing.
+#[server(prefix = "/api", endpoint = "list_templates", input = GetUrl, output = Json)]
+pub async fn list_templates() -> Result<Vec<Template>, AppError> {
+    Ok(crate::server::state::app_state()?
+        .settings
+        .templates
+        .clone())
 }
 
 /// `GET /api/signed_in_user`: the name this browser is signed in under, or `null` when the

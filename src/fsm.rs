@@ -114,6 +114,8 @@ pub struct Fresh {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
     EditPrompt(String),
+    /// A new negative prompt, style or palette for the draft.
+    EditStyling(Styling),
     /// Another engine, model, size or quality; `dropped` says which choices the new model does
     /// not offer and what replaced them.
     EditOptions {
@@ -216,6 +218,9 @@ pub fn update(stage: &Stage, event: Event) -> (Stage, Option<Command>) {
 /// Returns false, changing nothing, when the event is not such an edit in this stage.
 fn edit_in_place(stage: &mut Stage, event: &Event) -> bool {
     match (stage, event) {
+        (Stage::InitialInput { draft, .. }, Event::EditStyling(styling)) => {
+            draft.styling.clone_from(styling)
+        }
         (Stage::InitialInput { draft, .. }, Event::EditPrompt(prompt)) => {
             draft.prompt.clone_from(prompt)
         }

@@ -140,6 +140,76 @@ pub struct Swatch {
     pub weight: u8,
 }
 
+/// A prompt people fill in rather than write (seed 003's agent thumbnail): its text has
+/// `{slot}` places, and it suggests a size, a style and a palette, which the form applies where
+/// the chosen model offers them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Template {
+    pub id: String,
+    pub name: String,
+    pub text: String,
+    #[serde(default)]
+    pub size: Option<String>,
+    #[serde(default)]
+    pub style: Option<String>,
+    #[serde(default)]
+    pub palette: Option<Palette>,
+}
+
+impl Template {
+    /// The `{slot}` names in the text, in order, each once.
+    pub fn slots(&self) -> Vec<String> {
+        let mut slots: Vec<String> = Vec::new();
+        for piece in self.text.split('{').skip(1) {
+            if let Some((name, _)) = piece.split_once('}') {
+                let plain =
+                    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                if plain && !slots.iter().any(|s| s == name) {
+                    slots.push(name.to_string());
+                }
+            }
+        }
+        slots
+    }
+
+    /// The text with each `{slot}` replaced by its value (an empty value leaves it empty).
+    pub fn fill(&self, values: &[(String, String)]) -> String {
+        values
+            .iter()
+            .fold(self.text.clone(), |text, (slot, value)| {
+                text.replace(&format!("{{{slot}}}"), value.trim())
+            })
+    }
+}
+
+/// Reads "#000030, #1C0C47 #9900FF" as a custom palette, the first colour weighing most (as
+/// Ideogram recommends), or says which entry is not a colour.
+pub fn palette_from_text(text: &str) -> Result<Option<Palette>, AppError> {
+    let colours: Vec<&str> = text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if colours.is_empty() {
+        return Ok(None);
+    }
+    // 100 for the first colour, then evenly down to 20 for the last.
+    let step = if colours.len() > 1 {
+        80 / (colours.len() - 1)
+    } else {
+        0
+    };
+    let swatches: Vec<Swatch> = colours
+        .iter()
+        .enumerate()
+        .map(|(i, hex)| Swatch {
+            hex: hex.to_string(),
+            weight: (100 - step * i).min(100) as u8,
+        })
+        .collect();
+    validate_swatches(&swatches)?;
+    Ok(Some(Palette::Custom(swatches)))
+}
+
 /// How many swatches a custom palette may have (Ideogram's limit, providers.md §5.2).
 pub const MAX_SWATCHES: usize = 8;
 
@@ -423,7 +493,7 @@ fn validate_styling(
     }
 }
 
-fn validate_swatches(swatches: &[Swatch]) -> Result<(), AppError> {
+pub(crate) fn validate_swatches(swatches: &[Swatch]) -> Result<(), AppError> {
     if swatches.is_empty() || swatches.len() > MAX_SWATCHES {
         return Err(invalid(
             "palette",
@@ -686,6 +756,43 @@ mod tests {
         ] {
             assert!(validate_swatches(&bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn templates_name_their_slots_once_and_fill_them() {
+        let template = Template {
+            id: "t".into(),
+            name: "T".into(),
+            text: "featuring \"{name}\": a {description}, clearly a {name}. {not a slot}".into(),
+            size: None,
+            style: None,
+            palette: None,
+        };
+        assert_eq!(template.slots(), ["name", "description"]);
+        let filled = template.fill(&[
+            ("name".into(), " Scout ".into()),
+            ("description".into(), "research agent".into()),
+        ]);
+        assert_eq!(
+            filled,
+            "featuring \"Scout\": a research agent, clearly a Scout. {not a slot}"
+        );
+    }
+
+    #[test]
+    fn typed_colours_become_a_palette_weighted_first_to_last() {
+        let palette = palette_from_text("#000030, #1C0C47 #9900FF,#4285F4 #FFFFFF").unwrap();
+        let Some(Palette::Custom(swatches)) = palette else {
+            panic!("{palette:?}")
+        };
+        let weights: Vec<u8> = swatches.iter().map(|s| s.weight).collect();
+        assert_eq!(weights, [100, 80, 60, 40, 20]);
+        assert_eq!(palette_from_text("  ").unwrap(), None);
+        let error = palette_from_text("#000030, teal").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "\"teal\" is not a colour; write it as #rgb or #rrggbb."
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod providers;
 
 pub use providers::{ModelSettings, ProviderSettings};
 
+use crate::model::{validate_swatches, Palette, Template};
 use providers::PROVIDER_ENV_PREFIX;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -30,6 +31,9 @@ pub struct Settings {
     pub generation: GenerationSettings,
     pub limits: Limits,
     pub providers: Vec<ProviderSettings>,
+    /// Prompts people fill in (`[[templates]]`); none when the file lists none.
+    #[serde(default)]
+    pub templates: Vec<Template>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -236,6 +240,12 @@ impl Settings {
                 ));
             }
         }
+        for template in &self.templates {
+            if let Some(Palette::Custom(swatches)) = &template.palette {
+                validate_swatches(swatches)
+                    .map_err(|e| format!("templates.{}.palette: {e}", template.id))?;
+            }
+        }
         providers::validate(&self.providers)
     }
 }
@@ -340,6 +350,26 @@ mod tests {
         assert_eq!(
             (added.label.as_str(), added.models[0].id.as_str()),
             ("Local drafts", "draft")
+        );
+    }
+
+    #[test]
+    fn seed_003s_agent_thumbnail_template_ships() {
+        let s = Settings::from_parts(BUILT_IN, env(&[])).unwrap();
+        let template = s
+            .templates
+            .iter()
+            .find(|t| t.id == "agent-thumbnail")
+            .expect("the agent thumbnail template");
+        assert_eq!(template.slots(), ["name", "description"]);
+        assert_eq!(template.size.as_deref(), Some("16:9"));
+        let Some(Palette::Custom(swatches)) = &template.palette else {
+            panic!("{:?}", template.palette)
+        };
+        let colours: Vec<&str> = swatches.iter().map(|s| s.hex.as_str()).collect();
+        assert_eq!(
+            colours,
+            ["#000030", "#1C0C47", "#9900FF", "#4285F4", "#FFFFFF"]
         );
     }
 

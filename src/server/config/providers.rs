@@ -39,6 +39,10 @@ pub struct ProviderSettings {
     /// person's (an outage, a timeout, a rate limit that outlasted the retries); empty: none.
     #[serde(default)]
     pub fallback: String,
+    /// `ideogram`: `AUTO`, `ON` or `OFF`; sent when set. Off keeps the picture to the words
+    /// people wrote (seed 003 turns it off); Ideogram's own default is `AUTO`.
+    #[serde(default)]
+    pub magic_prompt: String,
     /// `openai-images`: the request fields for the size and the quality (`size` and `quality`
     /// unless set; a jimeng-style proxy takes `ratio` and `resolution`).
     #[serde(default)]

@@ -48,7 +48,7 @@ struct Endpoint {
     arguments: Option<ArgumentCheck>,
 }
 
-fn endpoints() -> [Endpoint; 4] {
+fn endpoints() -> [Endpoint; 5] {
     [
         Endpoint {
             path: "/api/generate_image",
@@ -62,6 +62,11 @@ fn endpoints() -> [Endpoint; 4] {
         },
         Endpoint {
             path: "/api/list_engines",
+            method: Method::GET,
+            arguments: None,
+        },
+        Endpoint {
+            path: "/api/list_templates",
             method: Method::GET,
             arguments: None,
         },

@@ -23,6 +23,7 @@ pub struct IdeogramProvider {
     http: reqwest::Client,
     credentials: Credentials,
     endpoint: String,
+    magic_prompt: Option<String>,
     results: ResultFetcher,
     info: EngineInfo,
 }
@@ -45,6 +46,7 @@ impl IdeogramProvider {
                 "{}/v1/ideogram-v3/generate",
                 entry.base_url.trim_end_matches('/')
             ),
+            magic_prompt: Some(entry.magic_prompt.clone()).filter(|m| !m.is_empty()),
             results,
             info: entry.engine_info(false, None),
         }
@@ -58,7 +60,7 @@ impl IdeogramProvider {
             .http
             .post(&self.endpoint)
             .header("Api-Key", &self.credentials.api_key)
-            .multipart(form(request, &words, seed));
+            .multipart(form(request, &words, seed, self.magic_prompt.as_deref()));
         let (status, headers, body) = exchange(sent).await?;
         if !status.is_success() {
             return Err(classify_status(status, &headers, &body));
@@ -102,12 +104,15 @@ impl ImageProvider for IdeogramProvider {
 /// The multipart form. Ideogram writes aspect ratios with `x` (`16x9`); the studio writes them
 /// with `:` everywhere, so people see one notation. How a palette travels inside multipart is
 /// not documented (providers.md §5.2); it goes as one JSON text field, the likeliest form.
-fn form(request: &GenerateRequest, words: &str, seed: u64) -> Form {
+fn form(request: &GenerateRequest, words: &str, seed: u64, magic_prompt: Option<&str>) -> Form {
     let mut form = Form::new()
         .text("prompt", words.to_string())
         .text("aspect_ratio", request.size.replace(':', "x"))
         .text("seed", seed.to_string())
         .text("num_images", "1");
+    if let Some(magic) = magic_prompt {
+        form = form.text("magic_prompt", magic.to_string());
+    }
     if let Some(speed) = &request.quality {
         form = form.text("rendering_speed", speed.clone());
     }
