@@ -10,3 +10,5 @@ mod prompt_form;
 mod review;
 mod storage;
 pub mod studio;
+mod styling_fields;
+mod template_picker;

@@ -3,6 +3,8 @@
 //! server are listed, disabled, with what to set.
 
 use super::studio::{send_with_fresh, StudioContext};
+use super::styling_fields::StylingFields;
+use super::template_picker::TemplatePicker;
 use crate::fsm::{Draft, Event, Stage};
 use crate::model::{carry_options, validate_text, EngineInfo, ModelInfo};
 use leptos::ev::KeyboardEvent;
@@ -14,6 +16,7 @@ pub fn PromptForm(context: StudioContext) -> impl IntoView {
     let StudioContext {
         stage,
         catalog,
+        templates,
         send,
         hydrated,
     } = context;
@@ -32,6 +35,15 @@ pub fn PromptForm(context: StudioContext) -> impl IntoView {
             .as_ref()
             .map(|e| e.model_or_default(&draft.read().model).clone())
     });
+    let styling = Memo::new(move |_| draft.read().styling.clone());
+    let engine_id = Memo::new(move |_| {
+        engine
+            .read()
+            .as_ref()
+            .map(|e| e.id.clone())
+            .unwrap_or_default()
+    });
+    let quality = Memo::new(move |_| draft.read().quality.clone());
     // Too long is said as you type, not after a round trip.
     let length_error = Memo::new(move |_| {
         let engine = engine.get()?;
@@ -106,6 +118,7 @@ pub fn PromptForm(context: StudioContext) -> impl IntoView {
 
     view! {
         <form class="prompt-form" on:submit=move |ev| { ev.prevent_default(); submit(); }>
+            <TemplatePicker templates engine_id model quality send/>
             <label class="field-label" for="prompt">"Describe the picture"</label>
             <textarea
                 id="prompt"
@@ -159,6 +172,7 @@ pub fn PromptForm(context: StudioContext) -> impl IntoView {
                     draft.get().quality.unwrap_or_default(),
                     move |v| set_options(|d, v| d.quality = Some(v), v),
                 ))}
+                <StylingFields model styling send/>
             </div>
             {move || unavailable_hint(catalog.get().map(|c| c.engines).unwrap_or_default())}
             {move || engine.get().filter(|e| e.offline).map(|_| offline_hint())}

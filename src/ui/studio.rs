@@ -9,9 +9,9 @@ use super::notice::NoticeBanner;
 use super::prompt_form::PromptForm;
 use super::review::ReviewView;
 use super::storage;
-use crate::api::{cancel_generation, generate_image, list_engines, signed_in_user};
+use crate::api::{cancel_generation, generate_image, list_engines, list_templates, signed_in_user};
 use crate::fsm::{self, Command, Draft, Event, Notice, Stage, StageKind};
-use crate::model::{EngineCatalog, GenerateRequest};
+use crate::model::{EngineCatalog, GenerateRequest, Template};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -20,6 +20,8 @@ use leptos::task::spawn_local;
 pub struct StudioContext {
     pub stage: RwSignal<Stage>,
     pub catalog: Signal<Option<EngineCatalog>>,
+    /// The prompts people can fill in; empty until loaded, or when the server has none.
+    pub templates: Signal<Vec<Template>>,
     pub send: Callback<Event>,
     /// False until the browser has taken over the page: buttons wait for it.
     pub hydrated: Signal<bool>,
@@ -33,6 +35,9 @@ pub fn StudioPage() -> impl IntoView {
     let engines = Resource::new(|| (), |_| list_engines());
     let catalog = Signal::derive(move || engines.get().and_then(Result::ok));
     let user = Resource::new(|| (), |_| signed_in_user());
+    let template_list = Resource::new(|| (), |_| list_templates());
+    let templates =
+        Signal::derive(move || template_list.get().and_then(Result::ok).unwrap_or_default());
 
     let generate = Action::new_local(|request: &GenerateRequest| {
         let request = request.clone();
@@ -110,6 +115,7 @@ pub fn StudioPage() -> impl IntoView {
     let context = StudioContext {
         stage,
         catalog,
+        templates,
         send,
         hydrated: hydrated.into(),
     };
