@@ -87,6 +87,33 @@ test.describe("offline engine (no API key)", () => {
     ]);
   });
 
+  test("a template fills the prompt and the palette, and the picture shows the prompt as sent", async ({ studio, page }) => {
+    await studio.open();
+    await studio.el("template-picker").locator("summary").click();
+    await studio.el("template-select").selectOption("agent-thumbnail");
+    await studio.el("template-slot-name").fill("Scout");
+    await studio.el("template-slot-description").fill("research agent");
+    await studio.el("template-apply").click();
+    await expect(studio.el("prompt-input")).toHaveValue(/prominently featuring "Scout" in bold typography/);
+    // The offline engine draws no 16:9, so the size falls back and the form says so.
+    await expect(studio.el("info-message")).toContainText("size 16:9 → 1024x1024");
+    await expect(studio.el("palette-select")).toHaveValue("custom");
+    await expect(studio.el("palette-colours")).toHaveValue("#000030, #1C0C47, #9900FF, #4285F4, #FFFFFF");
+    await studio.el("generate-button").click();
+    await studio.expectStage("user_feedback");
+    await expect(studio.el("detail-sent-prompt")).toContainText("Colour palette: #000030 (100%), #1C0C47 (80%)");
+    await expect(page.getByText("research agent").first()).toBeVisible();
+  });
+
+  test("colours that are not colours are refused as they are typed", async ({ studio }) => {
+    await studio.open();
+    await studio.el("palette-select").selectOption("custom");
+    await studio.el("palette-colours").fill("#000030, teal");
+    await expect(studio.el("palette-error")).toHaveText('"teal" is not a colour; write it as #rgb or #rrggbb.');
+    await studio.el("palette-colours").fill("#000030, #008080");
+    await expect(studio.el("palette-error")).toHaveCount(0);
+  });
+
   test("Ctrl+Enter generates from the prompt box", async ({ studio }) => {
     await studio.open();
     await studio.el("prompt-input").fill("icy blue mountains at night");

@@ -20,14 +20,19 @@ pub fn StylingFields(
         edit(&mut next);
         send.run(Event::EditStyling(next));
     };
-    // What people type stays theirs until it reads as colours; the draft holds the palette.
-    let colours_text = RwSignal::new(match styling.get_untracked().palette {
-        Some(Palette::Custom(swatches)) => swatches
-            .iter()
-            .map(|s| s.hex.clone())
-            .collect::<Vec<_>>()
-            .join(", "),
-        _ => String::new(),
+    // What people type stays theirs (spaces, half-typed colours); the draft holds the palette it
+    // reads as. A palette set from elsewhere (a template, a reload) replaces the text.
+    let colours_text = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(Palette::Custom(swatches)) = styling.read().palette.clone() {
+            let typed = palette_from_text(&colours_text.get_untracked())
+                .ok()
+                .flatten();
+            if typed != Some(Palette::Custom(swatches.clone())) {
+                let hexes: Vec<String> = swatches.into_iter().map(|s| s.hex).collect();
+                colours_text.set(hexes.join(", "));
+            }
+        }
     });
     let colours_error = RwSignal::new(None::<String>);
     let palette_choice = Memo::new(move |_| match &styling.read().palette {
@@ -35,7 +40,9 @@ pub fn StylingFields(
         Some(Palette::Preset(name)) => name.clone(),
         Some(Palette::Custom(_)) => CUSTOM.to_string(),
     });
-    let show_colours = RwSignal::new(palette_choice.get_untracked() == CUSTOM);
+    // "My colours" stays chosen while the colours are still being typed (no palette yet).
+    let picked_custom = RwSignal::new(false);
+    let show_colours = move || picked_custom.get() || palette_choice.get() == CUSTOM;
     let read_colours = move |text: String| {
         colours_text.set(text.clone());
         match palette_from_text(&text) {
@@ -47,7 +54,7 @@ pub fn StylingFields(
         }
     };
     let choose_palette = move |value: String| {
-        show_colours.set(value == CUSTOM);
+        picked_custom.set(value == CUSTOM);
         match value.as_str() {
             "" => change(Box::new(|s| s.palette = None)),
             CUSTOM => read_colours(colours_text.get_untracked()),
@@ -105,14 +112,14 @@ pub fn StylingFields(
                             let selected = name == current;
                             view! { <option value=name.clone() selected=selected>{name.clone()}</option> }
                         }).collect_view()}
-                        <option value=CUSTOM selected=current == CUSTOM>
+                        <option value=CUSTOM selected=current == CUSTOM || picked_custom.get()>
                             {if native { "My colours" } else { "My colours (written into the prompt)" }}
                         </option>
                     </select>
                 </label>
             }
         })}
-        {move || show_colours.get().then(|| view! {
+        {move || show_colours().then(|| view! {
             <label class="option option-wide">
                 <span>"Colours, strongest first"</span>
                 <input
