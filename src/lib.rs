@@ -6,6 +6,7 @@ pub mod app;
 pub mod error;
 pub mod fsm;
 pub mod model;
+pub mod price;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

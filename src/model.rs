@@ -2,6 +2,7 @@
 //! back, and what each engine can do. Plain data, no behaviour beyond validation.
 
 use crate::error::AppError;
+use crate::price::{Price, Prices};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -52,6 +53,9 @@ pub struct ModelInfo {
     pub palette_presets: Vec<String>,
     #[serde(default)]
     pub custom_palette: bool,
+    /// The public price list, when known.
+    #[serde(default)]
+    pub prices: Option<Prices>,
 }
 
 impl EngineInfo {
@@ -253,6 +257,9 @@ pub struct GeneratedImage {
     /// Why another engine made this picture, when the chosen one failed and its fallback ran.
     #[serde(default)]
     pub fallback: Option<String>,
+    /// What the picture cost by the model's price list; `None` when its price is unknown.
+    #[serde(default)]
+    pub cost: Option<Price>,
     pub elapsed_ms: u64,
     /// Provider calls made, including retries (1 = no retry needed).
     pub provider_calls: u32,
@@ -559,6 +566,7 @@ pub(crate) mod test_support {
                 styles: Vec::new(),
                 palette_presets: Vec::new(),
                 custom_palette: false,
+                prices: None,
             }],
         }
     }

@@ -17,6 +17,7 @@ test.describe("offline engine (no API key)", () => {
   test("the whole loop: generate, regenerate, refine, compare, approve, download, start over", async ({ studio, page }) => {
     await studio.open();
     await expect(studio.el("engine-name")).toHaveText(/Offline engine/);
+    await expect(studio.el("cost-estimate")).toHaveText(" · no charge");
     await expect(studio.el("generate-button")).toBeDisabled();
 
     await studio.generateAndReview("a red barn under a teal sky");

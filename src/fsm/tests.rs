@@ -34,6 +34,7 @@ fn image(seed: u64) -> GeneratedImage {
         reply: None,
         sent_prompt: None,
         fallback: None,
+        cost: None,
         elapsed_ms: 10,
         provider_calls: 1,
         continuation: Some(Continuation {

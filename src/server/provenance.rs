@@ -26,6 +26,9 @@ pub struct Provenance<'a> {
     pub generated_at_unix: u64,
     pub elapsed_ms: u64,
     pub provider_calls: u32,
+    /// The price list's figure for this picture ("$0.042"); absent when unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost: Option<String>,
 }
 
 impl<'a> Provenance<'a> {
@@ -52,6 +55,7 @@ impl<'a> Provenance<'a> {
             generated_at_unix,
             elapsed_ms,
             provider_calls,
+            cost: None,
         }
     }
 

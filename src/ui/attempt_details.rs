@@ -1,6 +1,7 @@
 //! How a picture was made, shown beside it in review and final.
 
 use crate::model::GeneratedImage;
+use crate::price::Price;
 use leptos::prelude::*;
 
 #[component]
@@ -16,6 +17,8 @@ pub fn AttemptDetails(image: GeneratedImage) -> impl IntoView {
             <dt>"Size"</dt>
             <dd>{image.size.clone()}</dd>
             {image.quality.clone().map(|quality| view! { <dt>"Quality"</dt><dd>{quality}</dd> })}
+            <dt>"Cost"</dt>
+            <dd data-testid="detail-cost">{image.cost.as_ref().map(Price::display).unwrap_or_else(|| "unknown".into())}</dd>
             <dt>"Time taken"</dt>
             <dd data-testid="detail-time">{seconds}</dd>
             <dt>"Retries needed"</dt>

@@ -7,6 +7,7 @@ use super::styling_fields::StylingFields;
 use super::template_picker::TemplatePicker;
 use crate::fsm::{Draft, Event, Stage};
 use crate::model::{carry_options, validate_text, EngineInfo, ModelInfo};
+use crate::price::Price;
 use leptos::ev::KeyboardEvent;
 use leptos::html::Textarea;
 use leptos::prelude::*;
@@ -178,6 +179,12 @@ pub fn PromptForm(context: StudioContext) -> impl IntoView {
             {move || engine.get().filter(|e| e.offline).map(|_| offline_hint())}
             <button type="submit" class="primary" data-testid="generate-button" disabled=move || !can_send()>
                 "Generate"
+                <span class="estimate" data-testid="cost-estimate">
+                    {move || {
+                        let price = model.read().as_ref().and_then(|m| m.prices.as_ref()?.of(quality.read().as_deref()));
+                        format!(" · {}", Price::estimate(price.as_ref()))
+                    }}
+                </span>
             </button>
         </form>
     }

@@ -5,6 +5,7 @@ use super::attempt_details::AttemptDetails;
 use super::studio::{send_with_fresh, StudioContext};
 use crate::fsm::{Attempt, Event, Stage};
 use crate::model::GeneratedImage;
+use crate::price::Spent;
 use leptos::ev::KeyboardEvent;
 use leptos::html::Button;
 use leptos::prelude::*;
@@ -87,6 +88,9 @@ pub fn ReviewView(context: StudioContext) -> impl IntoView {
             </div>
             <div class="panel">
                 {move || shown.get().map(|s| view! { <AttemptDetails image=s.attempt.image/> })}
+                <p class="hint spent" data-testid="session-spent">
+                    {move || format!("Spent this session: {}", Spent::of(attempts.read().iter().map(|a| a.image.cost.as_ref())).display())}
+                </p>
                 <div class="actions">
                     <button type="button" class="primary" node_ref=approve data-testid="approve-button" on:click=move |_| send.run(Event::Approve)>
                         {move || shown.get().map(|s| format!("Approve attempt {}", s.index + 1))}

@@ -14,7 +14,7 @@ pub fn StylingFields(
     model: Memo<Option<ModelInfo>>,
     styling: Memo<Styling>,
     send: Callback<Event>,
-) -> impl IntoView {
+) -> AnyView {
     let change = move |edit: Box<dyn FnOnce(&mut Styling)>| {
         let mut next = styling.get_untracked();
         edit(&mut next);
@@ -144,4 +144,5 @@ pub fn StylingFields(
             </label>
         })}
     }
+    .into_any()
 }

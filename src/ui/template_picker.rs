@@ -13,7 +13,7 @@ pub fn TemplatePicker(
     model: Memo<Option<ModelInfo>>,
     quality: Memo<Option<String>>,
     send: Callback<Event>,
-) -> impl IntoView {
+) -> AnyView {
     let chosen = RwSignal::new(None::<Template>);
     // The values typed into the chosen template's slots, by slot name.
     let values = RwSignal::new(Vec::<(String, String)>::new());
@@ -85,4 +85,5 @@ pub fn TemplatePicker(
             </details>
         })}
     }
+    .into_any()
 }

@@ -9,6 +9,7 @@
 //! value when it is one, e.g. `[{id = "m", sizes = ["512x512"]}]`, and as text otherwise).
 
 use crate::model::{EngineInfo, ModelInfo};
+use crate::price::Prices;
 use crate::server::providers::http::{FetchLimits, ResultFetcher};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -110,6 +111,8 @@ pub struct ModelSettings {
     pub palette_presets: Vec<String>,
     #[serde(default)]
     pub custom_palette: bool,
+    #[serde(default)]
+    pub prices: Option<Prices>,
 }
 
 impl ModelSettings {
@@ -133,6 +136,7 @@ impl ModelSettings {
             styles: self.styles.clone(),
             palette_presets: self.palette_presets.clone(),
             custom_palette: self.custom_palette,
+            prices: self.prices.clone(),
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::error::ProviderFailure;
 use crate::model::{Continuation, GenerateRequest, GeneratedImage};
+use crate::price::Price;
 use crate::server::flow::{Action, Attempts, Flow, FlowBuilder, Node, RetryPolicy};
 use crate::server::provenance::{stamp, Provenance};
 use crate::server::providers::{ImageProvider, ProviderError, ProviderImage, ProviderRegistry};
@@ -97,17 +98,25 @@ impl Node<GenerationState> for GenerateImage {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or_default();
-        let record = Provenance::new(
-            &request,
-            provider.as_ref(),
-            &image,
-            created_at,
-            elapsed_ms,
-            attempts.calls,
-        )
+        let info = provider.info();
+        let cost = info
+            .model_or_default(&request.model)
+            .prices
+            .as_ref()
+            .and_then(|prices| prices.of(request.quality.as_deref()));
+        let record = Provenance {
+            cost: cost.as_ref().map(Price::display),
+            ..Provenance::new(
+                &request,
+                provider.as_ref(),
+                &image,
+                created_at,
+                elapsed_ms,
+                attempts.calls,
+            )
+        }
         .to_record();
         let bytes = stamp(&image.mime, image.bytes, &record);
-        let info = provider.info();
         shared.image = Some(GeneratedImage {
             b64: base64::engine::general_purpose::STANDARD
                 .encode(&bytes)
@@ -122,6 +131,7 @@ impl Node<GenerationState> for GenerateImage {
             reply: image.reply,
             sent_prompt: image.sent_prompt,
             fallback: None,
+            cost,
             elapsed_ms,
             provider_calls: attempts.calls,
             continuation: image.continuation.map(|token| Continuation {
