@@ -1,0 +1,184 @@
+//! Local imitations of image-generation providers' wire protocols, for the
+//! app's contract tests, browser tests and benchmarks. Shapes, statuses,
+//! headers and wording follow `providers.md` (section numbers below);
+//! choices where it says UNCONFIRMED are marked so in the code.
+//!
+//! One server on `127.0.0.1` serves every provider under its own path
+//! prefix. Point each client's base-URL setting at
+//! [`MockServer::base_url`], which follows that provider's SDK convention:
+//!
+//! | provider ([`Provider`]) | real base URL | `base_url(p)` | routes under it |
+//! |---|---|---|---|
+//! | `OpenAi` (§2) | `https://api.openai.com/v1` | `http://ADDR/openai/v1` | `POST /images/generations`, `POST /images/edits` |
+//! | `Jimeng` (§7) | `http://HOST:8000/v1` | `http://ADDR/jimeng/v1` | `POST /images/generations` |
+//!
+//! For a `mock-providers` binary started elsewhere, a base URL is
+//! `http://ADDR` followed by [`Provider::base_path`].
+//!
+//! Image URLs in answers point back at the mock and serve real image bytes
+//! (signed ones refuse a changed query with 403, and expire with 403):
+//! * `/openai-delivery/…`: dall-e URLs, signed, 60 minutes;
+//! * `/jimeng-delivery/…`: signed, a day (real lifetime UNCONFIRMED);
+//!
+//! Drive a mock with a script of [`Step`]s (one queue per provider; an empty
+//! queue answers success), read what it received with [`MockServer::calls`],
+//! and clear both with [`MockServer::reset`]. Each provider's replies are
+//! its own enum, made a step with `Step::from(…)` and optionally
+//! `.delayed(ms)`:
+//! * [`OpenAiStep`]: images, rate limits, quota, key, moderation, org
+//!   verification, model, server errors;
+//! * [`JimengStep`]: images (count, format), HTTP 200 failures by code;
+//!
+//! Script, calls and reset also exist over HTTP, for the binary:
+//! `POST /__mock/script` with
+//! `{"steps":[{"provider":"openai","respond":"server_error","delay_ms":100}]}`,
+//! `GET /__mock/calls[?provider=openai]`, `POST /__mock/reset`.
+
+mod auth;
+mod clock;
+mod control;
+mod fields;
+mod files;
+mod ids;
+mod images;
+mod ledger;
+mod payload;
+mod provider;
+mod providers;
+mod script;
+mod sse;
+mod state;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+pub use auth::{AuthRecord, KeyOutcome};
+pub use images::ImageFormat;
+pub use ledger::{Calls, ReceivedRequest};
+pub use payload::{RecordedBody, RecordedPart};
+pub use provider::Provider;
+pub use providers::{JimengStep, OpenAiStep};
+pub use script::{Reply, Step};
+pub use state::MockState;
+
+/// How a mock behaves beyond its script.
+#[derive(Clone, Debug, Default)]
+pub struct MockConfig {
+    /// The key each provider expects. A provider not listed accepts any
+    /// non-empty key; AUTOMATIC1111 takes none.
+    pub api_keys: BTreeMap<Provider, String>,
+}
+
+impl MockConfig {
+    /// Only `key` will be accepted for `provider`.
+    pub fn with_api_key(mut self, provider: Provider, key: impl Into<String>) -> Self {
+        self.api_keys.insert(provider, key.into());
+        self
+    }
+}
+
+/// A mock serving on `127.0.0.1` in a background task; stops when dropped.
+pub struct MockServer {
+    pub addr: SocketAddr,
+    state: MockState,
+    task: JoinHandle<()>,
+}
+
+impl MockServer {
+    /// Binds `127.0.0.1:0` and serves in a tokio task.
+    ///
+    /// # Panics
+    /// If no local port can be bound (a broken test machine, not a test failure).
+    pub async fn start(config: MockConfig) -> MockServer {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("mock-providers: cannot bind 127.0.0.1:0");
+        let addr = listener
+            .local_addr()
+            .expect("mock-providers: bound socket has no address");
+        let state = MockState::new(config);
+        let app = router(state.clone());
+        let task = tokio::spawn(async move {
+            // `serve` only returns if accepting fails for good; a test would
+            // then see connection errors, which say more than a panic here.
+            let _ = axum::serve(listener, app).await;
+        });
+        MockServer { addr, state, task }
+    }
+
+    /// The value for `provider`'s base-URL setting (see the crate docs).
+    pub fn base_url(&self, provider: Provider) -> String {
+        format!("http://{}{}", self.addr, provider.base_path())
+    }
+
+    /// Replaces every provider's queue of scripted replies.
+    ///
+    /// # Panics
+    /// If a step cannot be answered as written (e.g. an OpenAI
+    /// `server_error` with a 404 status): a broken script should fail the
+    /// test at once.
+    pub fn script(&self, steps: Vec<Step>) {
+        if let Err(error) = self.state.script(steps) {
+            panic!("mock-providers: invalid script: {error}");
+        }
+    }
+
+    /// Snapshot of what the mock has received so far.
+    pub fn calls(&self) -> Calls {
+        self.state.calls()
+    }
+
+    /// Clears the script, the calls and issued URLs.
+    pub fn reset(&self) {
+        self.state.reset();
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The whole mock as an axum router, for embedding in another server.
+pub fn router(state: MockState) -> Router {
+    let mut app = Router::new()
+        .route("/__mock/script", post(control::script))
+        .route("/__mock/calls", get(control::calls))
+        .route("/__mock/reset", post(control::reset));
+    for provider in Provider::ALL {
+        // Recording wraps each provider's handlers and fallback, so every
+        // call is counted, including rejected and cancelled ones.
+        let recorder = |takes_key| ledger::Recorder {
+            state: state.clone(),
+            provider,
+            takes_key,
+        };
+        let api =
+            providers::routes(provider).layer(from_fn_with_state(recorder(true), ledger::record));
+        app = app.nest(&provider.prefix(), api);
+        if providers::hands_out_urls(provider) {
+            let downloads = Router::new()
+                .route(
+                    &format!("{}/{{*path}}", provider.delivery_prefix()),
+                    get(files::serve),
+                )
+                .layer(from_fn_with_state(recorder(false), ledger::record));
+            app = app.merge(downloads);
+        }
+    }
+    app.fallback(|| async {
+        (
+            axum::http::StatusCode::NOT_FOUND,
+            Json(json!({"error": "No provider is served at this path; see the mock-providers docs."})),
+        )
+    })
+    .with_state(state)
+}

@@ -1,0 +1,29 @@
+//! One module per provider: its routes, scripted steps, request checks and
+//! wire shapes. Each answers only from its own script queue.
+
+pub(crate) mod jimeng;
+pub(crate) mod openai;
+
+use axum::Router;
+
+pub use jimeng::JimengStep;
+pub use openai::OpenAiStep;
+
+use crate::state::MockState;
+use crate::Provider;
+
+/// `provider`'s API routes, relative to its prefix.
+pub(crate) fn routes(provider: Provider) -> Router<MockState> {
+    match provider {
+        Provider::OpenAi => openai::routes(),
+        Provider::Jimeng => jimeng::routes(),
+        // Not served yet: the server-wide 404 answers.
+        _ => Router::new(),
+    }
+}
+
+/// Whether `provider` answers with image URLs (served under its delivery
+/// prefix) rather than only inline base64.
+pub(crate) fn hands_out_urls(provider: Provider) -> bool {
+    !matches!(provider, Provider::Gemini | Provider::A1111)
+}
