@@ -11,6 +11,7 @@
 //! |---|---|---|---|
 //! | `OpenAi` (§2) | `https://api.openai.com/v1` | `http://ADDR/openai/v1` | `POST /images/generations`, `POST /images/edits` |
 //! | `Jimeng` (§7) | `http://HOST:8000/v1` | `http://ADDR/jimeng/v1` | `POST /images/generations` |
+//! | `Gemini` (§3) | `https://generativelanguage.googleapis.com` | `http://ADDR/gemini` | `POST /v1beta/models/{model}:generateContent` |
 //!
 //! For a `mock-providers` binary started elsewhere, a base URL is
 //! `http://ADDR` followed by [`Provider::base_path`].
@@ -28,6 +29,8 @@
 //! * [`OpenAiStep`]: images, rate limits, quota, key, moderation, org
 //!   verification, model, server errors;
 //! * [`JimengStep`]: images (count, format), HTTP 200 failures by code;
+//! * [`GeminiStep`]: image, text only, blocked prompt, no image, quota
+//!   (`RetryInfo`), key, permission, model, internal, overloaded;
 //!
 //! Script, calls and reset also exist over HTTP, for the binary:
 //! `POST /__mock/script` with
@@ -64,7 +67,7 @@ pub use images::ImageFormat;
 pub use ledger::{Calls, ReceivedRequest};
 pub use payload::{RecordedBody, RecordedPart};
 pub use provider::Provider;
-pub use providers::{JimengStep, OpenAiStep};
+pub use providers::{GeminiStep, JimengStep, OpenAiStep};
 pub use script::{Reply, Step};
 pub use state::MockState;
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::providers::{JimengStep, OpenAiStep};
+use crate::providers::{GeminiStep, JimengStep, OpenAiStep};
 use crate::Provider;
 
 /// One scripted reply. JSON form, as posted to `/__mock/script`:
@@ -32,6 +32,8 @@ pub enum Reply {
     OpenAi(OpenAiStep),
     #[serde(rename = "jimeng")]
     Jimeng(JimengStep),
+    #[serde(rename = "gemini")]
+    Gemini(GeminiStep),
 }
 
 impl Step {
@@ -109,6 +111,7 @@ macro_rules! provider_steps {
 provider_steps! {
     OpenAi(OpenAiStep),
     Jimeng(JimengStep),
+    Gemini(GeminiStep),
 }
 
 #[cfg(test)]

@@ -1,11 +1,13 @@
 //! One module per provider: its routes, scripted steps, request checks and
 //! wire shapes. Each answers only from its own script queue.
 
+pub(crate) mod gemini;
 pub(crate) mod jimeng;
 pub(crate) mod openai;
 
 use axum::Router;
 
+pub use gemini::GeminiStep;
 pub use jimeng::JimengStep;
 pub use openai::OpenAiStep;
 
@@ -17,6 +19,7 @@ pub(crate) fn routes(provider: Provider) -> Router<MockState> {
     match provider {
         Provider::OpenAi => openai::routes(),
         Provider::Jimeng => jimeng::routes(),
+        Provider::Gemini => gemini::routes(),
         // Not served yet: the server-wide 404 answers.
         _ => Router::new(),
     }

@@ -3,5 +3,6 @@
 
 mod common;
 mod control;
+mod gemini;
 mod jimeng;
 mod openai;
