@@ -13,6 +13,21 @@ pub(crate) fn now_secs() -> u64 {
     now_millis() / 1000
 }
 
+/// `2025-01-08T13:24:38.692Z` (Replicate).
+pub(crate) fn iso_millis_z(millis: u64) -> String {
+    let c = Civil::from_secs(millis / 1000);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        c.year,
+        c.month,
+        c.day,
+        c.hour,
+        c.minute,
+        c.second,
+        millis % 1000
+    )
+}
+
 /// `2025-10-08T11:15:05Z` (signed-URL timestamps).
 pub(crate) fn iso_z(secs: u64) -> String {
     let c = Civil::from_secs(secs);
@@ -64,6 +79,13 @@ impl Civil {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn replicate_timestamps() {
+        assert_eq!(
+            super::iso_millis_z(1_736_342_678_692),
+            "2025-01-08T13:24:38.692Z"
+        );
+    }
 
     #[test]
     fn signed_url_timestamps() {

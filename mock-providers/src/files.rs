@@ -47,6 +47,20 @@ impl Default for Files {
 }
 
 impl Files {
+    /// Publishes `picture` at `path` (under a delivery prefix) for good and
+    /// returns its absolute URL under `origin`.
+    pub(crate) fn publish(
+        &self,
+        origin: &str,
+        path: String,
+        picture: Picture,
+        format: ImageFormat,
+    ) -> String {
+        let url = format!("{origin}{path}");
+        self.insert(path, picture, format, None);
+        url
+    }
+
     /// Publishes `picture` at `path` for `ttl_secs`, reachable only with the
     /// query `layout` builds from the expiry (Unix seconds) and the
     /// signature (each provider spells its parameters its own way), and

@@ -30,6 +30,8 @@ pub struct Calls {
     pub completed: usize,
     /// Requests whose client went away before the answer was ready.
     pub cancelled: usize,
+    /// Replicate predictions moved to `canceled` by the cancel endpoint.
+    pub predictions_cancelled: usize,
     pub requests: Vec<ReceivedRequest>,
 }
 

@@ -12,6 +12,7 @@
 //! | `OpenAi` (§2) | `https://api.openai.com/v1` | `http://ADDR/openai/v1` | `POST /images/generations`, `POST /images/edits` |
 //! | `Jimeng` (§7) | `http://HOST:8000/v1` | `http://ADDR/jimeng/v1` | `POST /images/generations` |
 //! | `Gemini` (§3) | `https://generativelanguage.googleapis.com` | `http://ADDR/gemini` | `POST /v1beta/models/{model}:generateContent` |
+//! | `Replicate` (§4) | `https://api.replicate.com` | `http://ADDR/replicate` | `POST /v1/models/{owner}/{name}/predictions`, `POST /v1/predictions`, `GET /v1/predictions/{id}`, `POST /v1/predictions/{id}/cancel` |
 //!
 //! For a `mock-providers` binary started elsewhere, a base URL is
 //! `http://ADDR` followed by [`Provider::base_path`].
@@ -20,6 +21,7 @@
 //! (signed ones refuse a changed query with 403, and expire with 403):
 //! * `/openai-delivery/…`: dall-e URLs, signed, 60 minutes;
 //! * `/jimeng-delivery/…`: signed, a day (real lifetime UNCONFIRMED);
+//! * `/replicate-delivery/…`: prediction outputs, unsigned;
 //!
 //! Drive a mock with a script of [`Step`]s (one queue per provider; an empty
 //! queue answers success), read what it received with [`MockServer::calls`],
@@ -31,6 +33,8 @@
 //! * [`JimengStep`]: images (count, format), HTTP 200 failures by code;
 //! * [`GeminiStep`]: image, text only, blocked prompt, no image, quota
 //!   (`RetryInfo`), key, permission, model, internal, overloaded;
+//! * [`ReplicateStep`]: predictions that succeed or fail after N polls,
+//!   401, 402, 422 version, 429 throttling, 5xx;
 //!
 //! Script, calls and reset also exist over HTTP, for the binary:
 //! `POST /__mock/script` with
@@ -67,7 +71,7 @@ pub use images::ImageFormat;
 pub use ledger::{Calls, ReceivedRequest};
 pub use payload::{RecordedBody, RecordedPart};
 pub use provider::Provider;
-pub use providers::{GeminiStep, JimengStep, OpenAiStep};
+pub use providers::{GeminiStep, JimengStep, OpenAiStep, ReplicateStep};
 pub use script::{Reply, Step};
 pub use state::MockState;
 
@@ -138,7 +142,7 @@ impl MockServer {
         self.state.calls()
     }
 
-    /// Clears the script, the calls and issued URLs.
+    /// Clears the script, the calls, issued URLs and predictions.
     pub fn reset(&self) {
         self.state.reset();
     }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::providers::{GeminiStep, JimengStep, OpenAiStep};
+use crate::providers::{GeminiStep, JimengStep, OpenAiStep, ReplicateStep};
 use crate::Provider;
 
 /// One scripted reply. JSON form, as posted to `/__mock/script`:
@@ -34,6 +34,8 @@ pub enum Reply {
     Jimeng(JimengStep),
     #[serde(rename = "gemini")]
     Gemini(GeminiStep),
+    #[serde(rename = "replicate")]
+    Replicate(ReplicateStep),
 }
 
 impl Step {
@@ -112,6 +114,7 @@ provider_steps! {
     OpenAi(OpenAiStep),
     Jimeng(JimengStep),
     Gemini(GeminiStep),
+    Replicate(ReplicateStep),
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::files::Files;
 use crate::ledger::{Calls, ReceivedRequest};
+use crate::providers::replicate;
 use crate::script::{Scripted, Step};
 use crate::{MockConfig, Provider};
 
@@ -21,6 +22,7 @@ struct Inner {
     queues: Mutex<HashMap<Provider, VecDeque<Step>>>,
     ledger: Mutex<Ledger>,
     files: Files,
+    predictions: replicate::Predictions,
 }
 
 #[derive(Default)]
@@ -44,6 +46,7 @@ impl MockState {
                 queues: Mutex::new(HashMap::new()),
                 ledger: Mutex::new(Ledger::default()),
                 files: Files::default(),
+                predictions: replicate::Predictions::default(),
             }),
         }
     }
@@ -72,7 +75,7 @@ impl MockState {
         lock(&self.inner.ledger).calls.clone()
     }
 
-    /// Clears the script, the ledger and issued URLs.
+    /// Clears the script, the ledger, issued URLs and predictions.
     pub fn reset(&self) {
         lock(&self.inner.queues).clear();
         {
@@ -81,6 +84,7 @@ impl MockState {
             ledger.calls = Calls::default();
         }
         self.inner.files.clear();
+        self.inner.predictions.clear();
     }
 
     /// Takes the provider's next step (success if none is queued) and
@@ -128,8 +132,16 @@ impl MockState {
         }
     }
 
+    pub(crate) fn count_prediction_cancel(&self) {
+        lock(&self.inner.ledger).calls.predictions_cancelled += 1;
+    }
+
     pub(crate) fn files(&self) -> &Files {
         &self.inner.files
+    }
+
+    pub(crate) fn predictions(&self) -> &replicate::Predictions {
+        &self.inner.predictions
     }
 }
 

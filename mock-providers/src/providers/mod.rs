@@ -4,12 +4,14 @@
 pub(crate) mod gemini;
 pub(crate) mod jimeng;
 pub(crate) mod openai;
+pub(crate) mod replicate;
 
 use axum::Router;
 
 pub use gemini::GeminiStep;
 pub use jimeng::JimengStep;
 pub use openai::OpenAiStep;
+pub use replicate::ReplicateStep;
 
 use crate::state::MockState;
 use crate::Provider;
@@ -20,6 +22,7 @@ pub(crate) fn routes(provider: Provider) -> Router<MockState> {
         Provider::OpenAi => openai::routes(),
         Provider::Jimeng => jimeng::routes(),
         Provider::Gemini => gemini::routes(),
+        Provider::Replicate => replicate::routes(),
         // Not served yet: the server-wide 404 answers.
         _ => Router::new(),
     }

@@ -6,3 +6,4 @@ mod control;
 mod gemini;
 mod jimeng;
 mod openai;
+mod replicate;
