@@ -37,6 +37,15 @@ pub(crate) fn iso_z(secs: u64) -> String {
     )
 }
 
+/// `2000-01-23T04:56:07+00:00` (Ideogram's `created`).
+pub(crate) fn iso_offset(secs: u64) -> String {
+    let c = Civil::from_secs(secs);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+00:00",
+        c.year, c.month, c.day, c.hour, c.minute, c.second
+    )
+}
+
 /// A UTC calendar time.
 struct Civil {
     year: i64,
@@ -91,5 +100,10 @@ mod tests {
     fn signed_url_timestamps() {
         assert_eq!(super::iso_z(0), "1970-01-01T00:00:00Z");
         assert_eq!(super::iso_z(1_709_164_800), "2024-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn ideogram_created() {
+        assert_eq!(super::iso_offset(948_603_367), "2000-01-23T04:56:07+00:00");
     }
 }

@@ -19,6 +19,8 @@ pub(crate) enum Kind {
     Integer,
     Number,
     Boolean,
+    Object,
+    Array,
 }
 
 impl Kind {
@@ -28,6 +30,8 @@ impl Kind {
             Kind::Integer => "integer",
             Kind::Number => "number",
             Kind::Boolean => "boolean",
+            Kind::Object => "object",
+            Kind::Array => "array",
         }
     }
 }
@@ -194,6 +198,60 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A structured field: the JSON value, or a form field's text parsed as
+    /// JSON (how objects travel inside multipart; see Ideogram's palette).
+    pub(crate) fn json(&self, name: &str, expected: Kind) -> Result<Option<Value>> {
+        let value = match self.raw(name) {
+            None => return Ok(None),
+            Some(Given::Json(value)) => value.clone(),
+            Some(Given::Text(text)) => {
+                serde_json::from_str(text).map_err(|_| wrong(name, expected, Given::Text(text)))?
+            }
+            Some(Given::File) => return Err(wrong(name, expected, Given::File)),
+        };
+        let matches = match expected {
+            Kind::Object => value.is_object(),
+            Kind::Array => value.is_array(),
+            _ => true,
+        };
+        if matches {
+            Ok(Some(value))
+        } else {
+            Err(wrong(name, expected, self.raw(name).unwrap_or(Given::File)))
+        }
+    }
+
+    /// A list of strings: a JSON array; in a form, every `name` or `name[]`
+    /// field, or one field holding a JSON array (both encodings occur).
+    pub(crate) fn strings(&self, name: &str) -> Result<Vec<String>> {
+        match self {
+            Fields::Json(_) => match self.raw(name) {
+                None => Ok(Vec::new()),
+                Some(Given::Json(Value::Array(items))) if items.iter().all(Value::is_string) => {
+                    Ok(items
+                        .iter()
+                        .filter_map(|item| item.as_str().map(str::to_owned))
+                        .collect())
+                }
+                Some(given) => Err(wrong(name, Kind::Array, given)),
+            },
+            Fields::Form(parts) => {
+                let texts: Vec<&str> = parts
+                    .iter()
+                    .filter(|part| part.name == name || part.name.strip_suffix("[]") == Some(name))
+                    .filter_map(Part::text)
+                    .collect();
+                if let [single] = texts.as_slice() {
+                    if single.trim_start().starts_with('[') {
+                        return serde_json::from_str(single)
+                            .map_err(|_| wrong(name, Kind::Array, Given::Text(single)));
+                    }
+                }
+                Ok(texts.into_iter().map(str::to_owned).collect())
+            }
+        }
+    }
+
     /// The first field not in `known`, as a problem.
     pub(crate) fn reject_unknown(&self, known: &[&str]) -> Result<()> {
         match self.names().into_iter().find(|name| !known.contains(name)) {
@@ -355,5 +413,43 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn structured_fields_from_json_and_from_forms() {
+        let body = json!({"l": ["a"], "o": {"k": 1}});
+        let Value::Object(map) = &body else {
+            unreachable!()
+        };
+        let json_fields = Fields::Json(map);
+        assert_eq!(json_fields.strings("l").ok(), Some(vec!["a".to_owned()]));
+        assert_eq!(
+            json_fields.json("o", Kind::Object).ok(),
+            Some(Some(json!({"k": 1})))
+        );
+        assert!(json_fields.json("l", Kind::Object).is_err());
+
+        let parts = vec![
+            part("style_codes", None, "AAAA0000"),
+            part("style_codes", None, "BBBB1111"),
+            part("palette", None, r##"{"name":"EMBER"}"##),
+            part("n", None, "3"),
+        ];
+        let form = Fields::Form(&parts);
+        assert_eq!(
+            form.strings("style_codes").ok(),
+            Some(vec!["AAAA0000".to_owned(), "BBBB1111".to_owned()])
+        );
+        assert_eq!(
+            form.json("palette", Kind::Object).ok(),
+            Some(Some(json!({"name": "EMBER"})))
+        );
+        assert!(form.json("n", Kind::Object).is_err());
+
+        let one_json_array = vec![part("style_codes", None, r#"["AAAA0000"]"#)];
+        assert_eq!(
+            Fields::Form(&one_json_array).strings("style_codes").ok(),
+            Some(vec!["AAAA0000".to_owned()])
+        );
     }
 }

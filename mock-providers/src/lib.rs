@@ -13,6 +13,7 @@
 //! | `Jimeng` (§7) | `http://HOST:8000/v1` | `http://ADDR/jimeng/v1` | `POST /images/generations` |
 //! | `Gemini` (§3) | `https://generativelanguage.googleapis.com` | `http://ADDR/gemini` | `POST /v1beta/models/{model}:generateContent` |
 //! | `Replicate` (§4) | `https://api.replicate.com` | `http://ADDR/replicate` | `POST /v1/models/{owner}/{name}/predictions`, `POST /v1/predictions`, `GET /v1/predictions/{id}`, `POST /v1/predictions/{id}/cancel` |
+//! | `Ideogram` (§5) | `https://api.ideogram.ai` | `http://ADDR/ideogram` | `POST /v1/ideogram-v3/generate` |
 //!
 //! For a `mock-providers` binary started elsewhere, a base URL is
 //! `http://ADDR` followed by [`Provider::base_path`].
@@ -22,6 +23,7 @@
 //! * `/openai-delivery/…`: dall-e URLs, signed, 60 minutes;
 //! * `/jimeng-delivery/…`: signed, a day (real lifetime UNCONFIRMED);
 //! * `/replicate-delivery/…`: prediction outputs, unsigned;
+//! * `/ideogram-delivery/…`: signed, [`MockConfig::ideogram_url_ttl_secs`];
 //!
 //! Drive a mock with a script of [`Step`]s (one queue per provider; an empty
 //! queue answers success), read what it received with [`MockServer::calls`],
@@ -35,6 +37,8 @@
 //!   (`RetryInfo`), key, permission, model, internal, overloaded;
 //! * [`ReplicateStep`]: predictions that succeed or fail after N polls,
 //!   401, 402, 422 version, 429 throttling, 5xx;
+//! * [`IdeogramStep`]: images (unsafe ones, URL lifetime), 422 safety,
+//!   429 in-flight, 402 funds/daily limit, 401, 403, 5xx;
 //!
 //! Script, calls and reset also exist over HTTP, for the binary:
 //! `POST /__mock/script` with
@@ -71,16 +75,31 @@ pub use images::ImageFormat;
 pub use ledger::{Calls, ReceivedRequest};
 pub use payload::{RecordedBody, RecordedPart};
 pub use provider::Provider;
-pub use providers::{GeminiStep, JimengStep, OpenAiStep, ReplicateStep};
+pub use providers::{GeminiStep, IdeogramStep, JimengStep, OpenAiStep, ReplicateStep};
 pub use script::{Reply, Step};
 pub use state::MockState;
 
 /// How a mock behaves beyond its script.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct MockConfig {
     /// The key each provider expects. A provider not listed accepts any
     /// non-empty key; AUTOMATIC1111 takes none.
     pub api_keys: BTreeMap<Provider, String>,
+    /// Ideogram's in-flight limit, counted in images (§5.4: 10).
+    pub ideogram_max_inflight_images: u32,
+    /// How long Ideogram's signed image URLs work. The real lifetime is
+    /// UNCONFIRMED ("a limited period of time"); an hour by default.
+    pub ideogram_url_ttl_secs: u64,
+}
+
+impl Default for MockConfig {
+    fn default() -> Self {
+        MockConfig {
+            api_keys: BTreeMap::new(),
+            ideogram_max_inflight_images: 10,
+            ideogram_url_ttl_secs: 3600,
+        }
+    }
 }
 
 impl MockConfig {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::providers::{GeminiStep, JimengStep, OpenAiStep, ReplicateStep};
+use crate::providers::{GeminiStep, IdeogramStep, JimengStep, OpenAiStep, ReplicateStep};
 use crate::Provider;
 
 /// One scripted reply. JSON form, as posted to `/__mock/script`:
@@ -36,6 +36,8 @@ pub enum Reply {
     Gemini(GeminiStep),
     #[serde(rename = "replicate")]
     Replicate(ReplicateStep),
+    #[serde(rename = "ideogram")]
+    Ideogram(IdeogramStep),
 }
 
 impl Step {
@@ -115,6 +117,7 @@ provider_steps! {
     Jimeng(JimengStep),
     Gemini(GeminiStep),
     Replicate(ReplicateStep),
+    Ideogram(IdeogramStep),
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::files::Files;
 use crate::ledger::{Calls, ReceivedRequest};
-use crate::providers::replicate;
+use crate::providers::{ideogram, replicate};
 use crate::script::{Scripted, Step};
 use crate::{MockConfig, Provider};
 
@@ -23,6 +23,7 @@ struct Inner {
     ledger: Mutex<Ledger>,
     files: Files,
     predictions: replicate::Predictions,
+    ideogram_in_flight: ideogram::InFlight,
 }
 
 #[derive(Default)]
@@ -40,6 +41,7 @@ pub(crate) struct CallToken {
 
 impl MockState {
     pub fn new(config: MockConfig) -> Self {
+        let in_flight = ideogram::InFlight::new(config.ideogram_max_inflight_images);
         MockState {
             inner: Arc::new(Inner {
                 config,
@@ -47,6 +49,7 @@ impl MockState {
                 ledger: Mutex::new(Ledger::default()),
                 files: Files::default(),
                 predictions: replicate::Predictions::default(),
+                ideogram_in_flight: in_flight,
             }),
         }
     }
@@ -76,6 +79,7 @@ impl MockState {
     }
 
     /// Clears the script, the ledger, issued URLs and predictions.
+    /// Ideogram's in-flight slots stay with the requests holding them.
     pub fn reset(&self) {
         lock(&self.inner.queues).clear();
         {
@@ -142,6 +146,10 @@ impl MockState {
 
     pub(crate) fn predictions(&self) -> &replicate::Predictions {
         &self.inner.predictions
+    }
+
+    pub(crate) fn ideogram_in_flight(&self) -> &ideogram::InFlight {
+        &self.inner.ideogram_in_flight
     }
 }
 

@@ -2,6 +2,7 @@
 //! wire shapes. Each answers only from its own script queue.
 
 pub(crate) mod gemini;
+pub(crate) mod ideogram;
 pub(crate) mod jimeng;
 pub(crate) mod openai;
 pub(crate) mod replicate;
@@ -9,6 +10,7 @@ pub(crate) mod replicate;
 use axum::Router;
 
 pub use gemini::GeminiStep;
+pub use ideogram::IdeogramStep;
 pub use jimeng::JimengStep;
 pub use openai::OpenAiStep;
 pub use replicate::ReplicateStep;
@@ -23,6 +25,7 @@ pub(crate) fn routes(provider: Provider) -> Router<MockState> {
         Provider::Jimeng => jimeng::routes(),
         Provider::Gemini => gemini::routes(),
         Provider::Replicate => replicate::routes(),
+        Provider::Ideogram => ideogram::routes(),
         // Not served yet: the server-wide 404 answers.
         _ => Router::new(),
     }

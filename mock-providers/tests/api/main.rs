@@ -4,6 +4,7 @@
 mod common;
 mod control;
 mod gemini;
+mod ideogram;
 mod jimeng;
 mod openai;
 mod replicate;
