@@ -287,6 +287,14 @@ impl<'a> Fields<'a> {
         Ok(value)
     }
 
+    pub(crate) fn number_in(&self, name: &str, min: f64, max: f64) -> Result<Option<f64>> {
+        let value = self.number(name)?;
+        if let Some(value) = value {
+            in_range(name, value, min, max)?;
+        }
+        Ok(value)
+    }
+
     /// File fields called any of `names` (always empty for JSON).
     pub(crate) fn files(&self, names: &[&str]) -> Vec<&'a Part> {
         match self {

@@ -14,6 +14,7 @@
 //! | `Gemini` (§3) | `https://generativelanguage.googleapis.com` | `http://ADDR/gemini` | `POST /v1beta/models/{model}:generateContent` |
 //! | `Replicate` (§4) | `https://api.replicate.com` | `http://ADDR/replicate` | `POST /v1/models/{owner}/{name}/predictions`, `POST /v1/predictions`, `GET /v1/predictions/{id}`, `POST /v1/predictions/{id}/cancel` |
 //! | `Ideogram` (§5) | `https://api.ideogram.ai` | `http://ADDR/ideogram` | `POST /v1/ideogram-v3/generate` |
+//! | `Ark` (§6) | `https://ark.cn-beijing.volces.com/api/v3` | `http://ADDR/ark/api/v3` | `POST /images/generations` |
 //!
 //! For a `mock-providers` binary started elsewhere, a base URL is
 //! `http://ADDR` followed by [`Provider::base_path`].
@@ -24,6 +25,7 @@
 //! * `/jimeng-delivery/…`: signed, a day (real lifetime UNCONFIRMED);
 //! * `/replicate-delivery/…`: prediction outputs, unsigned;
 //! * `/ideogram-delivery/…`: signed, [`MockConfig::ideogram_url_ttl_secs`];
+//! * `/ark-delivery/…`: signed, 24 hours.
 //!
 //! Drive a mock with a script of [`Step`]s (one queue per provider; an empty
 //! queue answers success), read what it received with [`MockServer::calls`],
@@ -39,6 +41,7 @@
 //!   401, 402, 422 version, 429 throttling, 5xx;
 //! * [`IdeogramStep`]: images (unsafe ones, URL lifetime), 422 safety,
 //!   429 in-flight, 402 funds/daily limit, 401, 403, 5xx;
+//! * [`ArkStep`]: images (group size, failed members), any Ark error code;
 //!
 //! Script, calls and reset also exist over HTTP, for the binary:
 //! `POST /__mock/script` with
@@ -75,7 +78,7 @@ pub use images::ImageFormat;
 pub use ledger::{Calls, ReceivedRequest};
 pub use payload::{RecordedBody, RecordedPart};
 pub use provider::Provider;
-pub use providers::{GeminiStep, IdeogramStep, JimengStep, OpenAiStep, ReplicateStep};
+pub use providers::{ArkStep, GeminiStep, IdeogramStep, JimengStep, OpenAiStep, ReplicateStep};
 pub use script::{Reply, Step};
 pub use state::MockState;
 

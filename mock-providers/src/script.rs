@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::providers::{GeminiStep, IdeogramStep, JimengStep, OpenAiStep, ReplicateStep};
+use crate::providers::{ArkStep, GeminiStep, IdeogramStep, JimengStep, OpenAiStep, ReplicateStep};
 use crate::Provider;
 
 /// One scripted reply. JSON form, as posted to `/__mock/script`:
@@ -38,6 +38,8 @@ pub enum Reply {
     Replicate(ReplicateStep),
     #[serde(rename = "ideogram")]
     Ideogram(IdeogramStep),
+    #[serde(rename = "ark")]
+    Ark(ArkStep),
 }
 
 impl Step {
@@ -118,6 +120,7 @@ provider_steps! {
     Gemini(GeminiStep),
     Replicate(ReplicateStep),
     Ideogram(IdeogramStep),
+    Ark(ArkStep),
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! One module per provider: its routes, scripted steps, request checks and
 //! wire shapes. Each answers only from its own script queue.
 
+pub(crate) mod ark;
 pub(crate) mod gemini;
 pub(crate) mod ideogram;
 pub(crate) mod jimeng;
@@ -9,6 +10,7 @@ pub(crate) mod replicate;
 
 use axum::Router;
 
+pub use ark::ArkStep;
 pub use gemini::GeminiStep;
 pub use ideogram::IdeogramStep;
 pub use jimeng::JimengStep;
@@ -26,6 +28,7 @@ pub(crate) fn routes(provider: Provider) -> Router<MockState> {
         Provider::Gemini => gemini::routes(),
         Provider::Replicate => replicate::routes(),
         Provider::Ideogram => ideogram::routes(),
+        Provider::Ark => ark::routes(),
         // Not served yet: the server-wide 404 answers.
         _ => Router::new(),
     }
