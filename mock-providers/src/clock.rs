@@ -46,6 +46,15 @@ pub(crate) fn iso_offset(secs: u64) -> String {
     )
 }
 
+/// `20250101120000` (AUTOMATIC1111's `job_timestamp`).
+pub(crate) fn compact(secs: u64) -> String {
+    let c = Civil::from_secs(secs);
+    format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}",
+        c.year, c.month, c.day, c.hour, c.minute, c.second
+    )
+}
+
 /// A UTC calendar time.
 struct Civil {
     year: i64,
@@ -105,5 +114,10 @@ mod tests {
     #[test]
     fn ideogram_created() {
         assert_eq!(super::iso_offset(948_603_367), "2000-01-23T04:56:07+00:00");
+    }
+
+    #[test]
+    fn a1111_job_timestamp() {
+        assert_eq!(super::compact(1_709_164_800), "20240229000000");
     }
 }

@@ -15,6 +15,7 @@
 //! | `Replicate` (§4) | `https://api.replicate.com` | `http://ADDR/replicate` | `POST /v1/models/{owner}/{name}/predictions`, `POST /v1/predictions`, `GET /v1/predictions/{id}`, `POST /v1/predictions/{id}/cancel` |
 //! | `Ideogram` (§5) | `https://api.ideogram.ai` | `http://ADDR/ideogram` | `POST /v1/ideogram-v3/generate` |
 //! | `Ark` (§6) | `https://ark.cn-beijing.volces.com/api/v3` | `http://ADDR/ark/api/v3` | `POST /images/generations` |
+//! | `A1111` (§8.1) | `http://127.0.0.1:7860` | `http://ADDR/a1111` | `POST /sdapi/v1/txt2img`, `POST /sdapi/v1/img2img`, `GET /sdapi/v1/progress` |
 //!
 //! For a `mock-providers` binary started elsewhere, a base URL is
 //! `http://ADDR` followed by [`Provider::base_path`].
@@ -42,6 +43,7 @@
 //! * [`IdeogramStep`]: images (unsafe ones, URL lifetime), 422 safety,
 //!   429 in-flight, 402 funds/daily limit, 401, 403, 5xx;
 //! * [`ArkStep`]: images (group size, failed members), any Ark error code;
+//! * [`A1111Step`]: images, handled exceptions.
 //!
 //! Script, calls and reset also exist over HTTP, for the binary:
 //! `POST /__mock/script` with
@@ -78,7 +80,9 @@ pub use images::ImageFormat;
 pub use ledger::{Calls, ReceivedRequest};
 pub use payload::{RecordedBody, RecordedPart};
 pub use provider::Provider;
-pub use providers::{ArkStep, GeminiStep, IdeogramStep, JimengStep, OpenAiStep, ReplicateStep};
+pub use providers::{
+    A1111Step, ArkStep, GeminiStep, IdeogramStep, JimengStep, OpenAiStep, ReplicateStep,
+};
 pub use script::{Reply, Step};
 pub use state::MockState;
 

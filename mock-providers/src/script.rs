@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::providers::{ArkStep, GeminiStep, IdeogramStep, JimengStep, OpenAiStep, ReplicateStep};
+use crate::providers::{
+    A1111Step, ArkStep, GeminiStep, IdeogramStep, JimengStep, OpenAiStep, ReplicateStep,
+};
 use crate::Provider;
 
 /// One scripted reply. JSON form, as posted to `/__mock/script`:
@@ -40,6 +42,8 @@ pub enum Reply {
     Ideogram(IdeogramStep),
     #[serde(rename = "ark")]
     Ark(ArkStep),
+    #[serde(rename = "a1111")]
+    A1111(A1111Step),
 }
 
 impl Step {
@@ -121,6 +125,7 @@ provider_steps! {
     Replicate(ReplicateStep),
     Ideogram(IdeogramStep),
     Ark(ArkStep),
+    A1111(A1111Step),
 }
 
 #[cfg(test)]

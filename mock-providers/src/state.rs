@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::files::Files;
 use crate::ledger::{Calls, ReceivedRequest};
-use crate::providers::{ideogram, replicate};
+use crate::providers::{a1111, ideogram, replicate};
 use crate::script::{Scripted, Step};
 use crate::{MockConfig, Provider};
 
@@ -24,6 +24,7 @@ struct Inner {
     files: Files,
     predictions: replicate::Predictions,
     ideogram_in_flight: ideogram::InFlight,
+    a1111_jobs: a1111::Jobs,
 }
 
 #[derive(Default)]
@@ -50,6 +51,7 @@ impl MockState {
                 files: Files::default(),
                 predictions: replicate::Predictions::default(),
                 ideogram_in_flight: in_flight,
+                a1111_jobs: a1111::Jobs::default(),
             }),
         }
     }
@@ -150,6 +152,10 @@ impl MockState {
 
     pub(crate) fn ideogram_in_flight(&self) -> &ideogram::InFlight {
         &self.inner.ideogram_in_flight
+    }
+
+    pub(crate) fn a1111_jobs(&self) -> &a1111::Jobs {
+        &self.inner.a1111_jobs
     }
 }
 

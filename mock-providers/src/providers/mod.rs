@@ -1,6 +1,7 @@
 //! One module per provider: its routes, scripted steps, request checks and
 //! wire shapes. Each answers only from its own script queue.
 
+pub(crate) mod a1111;
 pub(crate) mod ark;
 pub(crate) mod gemini;
 pub(crate) mod ideogram;
@@ -10,6 +11,7 @@ pub(crate) mod replicate;
 
 use axum::Router;
 
+pub use a1111::A1111Step;
 pub use ark::ArkStep;
 pub use gemini::GeminiStep;
 pub use ideogram::IdeogramStep;
@@ -29,8 +31,7 @@ pub(crate) fn routes(provider: Provider) -> Router<MockState> {
         Provider::Replicate => replicate::routes(),
         Provider::Ideogram => ideogram::routes(),
         Provider::Ark => ark::routes(),
-        // Not served yet: the server-wide 404 answers.
-        _ => Router::new(),
+        Provider::A1111 => a1111::routes(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! End-to-end tests over real HTTP: one test binary, one module per
 //! provider plus the shared machinery.
 
+mod a1111;
 mod ark;
 mod common;
 mod control;
