@@ -3,6 +3,7 @@
 
 mod a1111;
 mod ark;
+mod binary;
 mod common;
 mod control;
 mod gemini;
