@@ -5,14 +5,15 @@
 //!
 //! One server on `127.0.0.1` serves every provider under its own path
 //! prefix. Point each client's base-URL setting at
-//! [`MockServer::base_url`], which follows that provider's SDK convention:
+//! [`MockServer::base_url`], which is spelt like the provider's real base
+//! URL (as the app's `*_BASE_URL` settings have it):
 //!
 //! | provider ([`Provider`]) | real base URL | `base_url(p)` | routes under it |
 //! |---|---|---|---|
 //! | `OpenAi` (§2) | `https://api.openai.com/v1` | `http://ADDR/openai/v1` | `POST /images/generations`, `POST /images/edits` |
 //! | `Jimeng` (§7) | `http://HOST:8000/v1` | `http://ADDR/jimeng/v1` | `POST /images/generations` |
 //! | `Gemini` (§3) | `https://generativelanguage.googleapis.com` | `http://ADDR/gemini` | `POST /v1beta/models/{model}:generateContent` |
-//! | `Replicate` (§4) | `https://api.replicate.com` | `http://ADDR/replicate` | `POST /v1/models/{owner}/{name}/predictions`, `POST /v1/predictions`, `GET /v1/predictions/{id}`, `POST /v1/predictions/{id}/cancel` |
+//! | `Replicate` (§4) | `https://api.replicate.com/v1` | `http://ADDR/replicate/v1` | `POST /models/{owner}/{name}/predictions`, `POST /predictions`, `GET /predictions/{id}`, `POST /predictions/{id}/cancel` |
 //! | `Ideogram` (§5) | `https://api.ideogram.ai` | `http://ADDR/ideogram` | `POST /v1/ideogram-v3/generate` |
 //! | `Ark` (§6) | `https://ark.cn-beijing.volces.com/api/v3` | `http://ADDR/ark/api/v3` | `POST /images/generations` |
 //! | `A1111` (§8.1) | `http://127.0.0.1:7860` | `http://ADDR/a1111` | `POST /sdapi/v1/txt2img`, `POST /sdapi/v1/img2img`, `GET /sdapi/v1/progress` |

@@ -63,15 +63,15 @@ impl Provider {
     /// What follows the server's origin in [`crate::MockServer::base_url`]
     /// (for a binary started elsewhere: `http://ADDR` + this).
     ///
-    /// Why not always the bare prefix: each value follows the convention of
-    /// that provider's own SDK base URL, so it drops into the app's setting
-    /// unchanged (`OPENAI_BASE_URL` ends in `/v1`, Ark's SDK base in `/api/v3`;
-    /// google-genai, replicate-python and Ideogram take the bare origin).
+    /// Why not always the bare prefix: each value mirrors the provider's
+    /// usual base URL, as the app's `*_BASE_URL` settings spell it, so it
+    /// drops in unchanged: OpenAI, jimeng and Replicate end in `/v1`, Ark in
+    /// `/api/v3`; Gemini, Ideogram and AUTOMATIC1111 are bare origins.
     pub fn base_path(self) -> String {
         let suffix = match self {
-            Provider::OpenAi | Provider::Jimeng => "/v1",
+            Provider::OpenAi | Provider::Jimeng | Provider::Replicate => "/v1",
             Provider::Ark => "/api/v3",
-            Provider::Gemini | Provider::Replicate | Provider::Ideogram | Provider::A1111 => "",
+            Provider::Gemini | Provider::Ideogram | Provider::A1111 => "",
         };
         format!("{}{suffix}", self.prefix())
     }
@@ -122,6 +122,7 @@ mod tests {
         assert_eq!(Provider::OpenAi.base_path(), "/openai/v1");
         assert_eq!(Provider::Ark.base_path(), "/ark/api/v3");
         assert_eq!(Provider::Gemini.base_path(), "/gemini");
+        assert_eq!(Provider::Replicate.base_path(), "/replicate/v1");
         assert_eq!(Provider::Replicate.delivery_prefix(), "/replicate-delivery");
     }
 }

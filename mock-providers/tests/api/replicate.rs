@@ -7,8 +7,8 @@ use serde_json::{json, Value};
 use crate::common::{client, decode, download, send, start, url, Format, Reply};
 
 const KEY: &str = "test-replicate-token-qkzv";
-const SCHNELL: &str = "/v1/models/black-forest-labs/flux-schnell/predictions";
-const PRO: &str = "/v1/models/black-forest-labs/flux-1.1-pro/predictions";
+const SCHNELL: &str = "/models/black-forest-labs/flux-schnell/predictions";
+const PRO: &str = "/models/black-forest-labs/flux-1.1-pro/predictions";
 
 async fn create(server: &MockServer, path: &str, body: Value, prefer: Option<&str>) -> Reply {
     let mut request = client()
@@ -80,11 +80,7 @@ async fn a_prediction_moves_from_starting_to_processing_to_succeeded_across_poll
     let link = prediction["urls"]["get"].as_str().expect("urls.get");
     assert_eq!(
         link,
-        url(
-            &server,
-            Provider::Replicate,
-            &format!("/v1/predictions/{id}")
-        )
+        url(&server, Provider::Replicate, &format!("/predictions/{id}"))
     );
     assert_eq!(
         prediction["urls"]["cancel"].as_str(),
@@ -152,7 +148,7 @@ async fn flux_pro_outputs_a_single_string_in_the_asked_format() {
 
     let via_version = send(
         client()
-            .post(url(&server, Provider::Replicate, "/v1/predictions"))
+            .post(url(&server, Provider::Replicate, "/predictions"))
             .bearer_auth(KEY)
             .json(&json!({"version": "black-forest-labs/flux-1.1-pro", "input": {"prompt": "p", "output_format": "jpg"}})),
     )
@@ -258,7 +254,7 @@ async fn cancel_stops_a_running_prediction_and_is_counted_once() {
         &post(&url(
             &server,
             Provider::Replicate,
-            "/v1/predictions/nope/cancel",
+            "/predictions/nope/cancel",
         ))
         .await,
         404,
@@ -321,7 +317,7 @@ async fn errors_are_problem_json_with_the_documented_bodies() {
 
     let bad_version = send(
         client()
-            .post(url(&server, Provider::Replicate, "/v1/predictions"))
+            .post(url(&server, Provider::Replicate, "/predictions"))
             .bearer_auth(KEY)
             .json(&json!({"version": "5599ed30703defd1d160a25a63321b4dec97101d98b4674bcc56e41f62f35637", "input": {"prompt": "p"}})),
     )
@@ -333,7 +329,7 @@ async fn errors_are_problem_json_with_the_documented_bodies() {
     assert_problem(
         &create(
             &server,
-            "/v1/models/acme/unknown/predictions",
+            "/models/acme/unknown/predictions",
             json!({"input": {}}),
             None,
         )
@@ -341,7 +337,7 @@ async fn errors_are_problem_json_with_the_documented_bodies() {
         404,
     );
     assert_problem(
-        &get(&url(&server, Provider::Replicate, "/v1/predictions/nope")).await,
+        &get(&url(&server, Provider::Replicate, "/predictions/nope")).await,
         404,
     );
 
