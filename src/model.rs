@@ -26,12 +26,16 @@ pub struct EngineInfo {
 
 /// What one model can do; the form offers only these choices, and the server checks them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ModelInfo {
     pub id: String,
     pub sizes: Vec<String>,
+    #[serde(default)]
     pub default_size: String,
     /// Empty when the model has no quality setting.
+    #[serde(default)]
     pub qualities: Vec<String>,
+    #[serde(default)]
     pub default_quality: Option<String>,
     /// What the form calls the quality and style choices when the model means something more
     /// precise ("Rendering speed", "Steps"; "Sampler"); `None` for "Quality" and "Style".

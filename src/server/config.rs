@@ -4,7 +4,7 @@
 
 mod providers;
 
-pub use providers::{ModelSettings, ProviderSettings};
+pub use providers::ProviderSettings;
 
 use crate::model::{validate_swatches, Palette, Template};
 use providers::PROVIDER_ENV_PREFIX;
@@ -211,6 +211,7 @@ impl Settings {
         settings.access.token = present("PROOFSHEET_ACCESS_TOKEN");
         settings.access.session_secret = present("PROOFSHEET_SESSION_SECRET");
         providers::read_environment(&mut settings.providers, &env);
+        providers::fill_model_defaults(&mut settings.providers);
         settings.validate()?;
         Ok(settings)
     }

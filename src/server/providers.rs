@@ -54,6 +54,34 @@ pub trait ImageProvider: Send + Sync {
     ) -> BoxFuture<'a, Result<ProviderImage, ProviderError>>;
 }
 
+/// A client of a remote service, one call per attempt. Every such client is an `ImageProvider`
+/// the same way: its errors carry the engine's name and key variable, and are cleaned of its key.
+pub trait ProviderClient: Send + Sync {
+    fn info(&self) -> &EngineInfo;
+    fn credentials(&self) -> &http::Credentials;
+    fn call<'a>(
+        &'a self,
+        request: &'a GenerateRequest,
+    ) -> impl Future<Output = Result<ProviderImage, ProviderError>> + Send + 'a;
+}
+
+impl<T: ProviderClient> ImageProvider for T {
+    fn info(&self) -> &EngineInfo {
+        ProviderClient::info(self)
+    }
+
+    fn generate<'a>(
+        &'a self,
+        request: &'a GenerateRequest,
+    ) -> BoxFuture<'a, Result<ProviderImage, ProviderError>> {
+        Box::pin(async move {
+            self.call(request)
+                .await
+                .map_err(|e| self.credentials().stamp(e))
+        })
+    }
+}
+
 /// The engines this server can use, in the order the picker shows them.
 pub struct ProviderRegistry {
     providers: Vec<Arc<dyn ImageProvider>>,

@@ -9,7 +9,6 @@
 //! value when it is one, e.g. `[{id = "m", sizes = ["512x512"]}]`, and as text otherwise).
 
 use crate::model::{EngineInfo, ModelInfo};
-use crate::price::Prices;
 use crate::server::providers::http::{FetchLimits, ResultFetcher};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -58,7 +57,9 @@ pub struct ProviderSettings {
     pub watermark: bool,
     #[serde(default = "default_max_prompt_chars")]
     pub max_prompt_chars: usize,
-    pub models: Vec<ModelSettings>,
+    /// What each model offers, exactly as the picker receives it (see `model::ModelInfo`);
+    /// `default_size` and `default_quality` may be left out and default to the first listed.
+    pub models: Vec<ModelInfo>,
     /// Read from `key_env` at start; `None` when that variable is unset or empty.
     #[serde(skip)]
     pub api_key: Option<String>,
@@ -82,65 +83,6 @@ impl std::fmt::Debug for ProviderSettings {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ModelSettings {
-    pub id: String,
-    pub sizes: Vec<String>,
-    /// The first size when unset.
-    #[serde(default)]
-    pub default_size: Option<String>,
-    #[serde(default)]
-    pub qualities: Vec<String>,
-    /// The first quality when unset (none when the model has no qualities).
-    #[serde(default)]
-    pub default_quality: Option<String>,
-    /// The form's names for the quality and style choices, when not "Quality" and "Style".
-    #[serde(default)]
-    pub quality_label: Option<String>,
-    #[serde(default)]
-    pub style_label: Option<String>,
-    /// What else the model takes (see `model::ModelInfo`); none of it unless declared.
-    #[serde(default)]
-    pub seed: bool,
-    #[serde(default)]
-    pub negative_prompt: bool,
-    #[serde(default)]
-    pub styles: Vec<String>,
-    #[serde(default)]
-    pub palette_presets: Vec<String>,
-    #[serde(default)]
-    pub custom_palette: bool,
-    #[serde(default)]
-    pub prices: Option<Prices>,
-}
-
-impl ModelSettings {
-    fn info(&self) -> ModelInfo {
-        ModelInfo {
-            id: self.id.clone(),
-            default_size: self
-                .default_size
-                .clone()
-                .unwrap_or_else(|| self.sizes[0].clone()),
-            sizes: self.sizes.clone(),
-            default_quality: self
-                .default_quality
-                .clone()
-                .or_else(|| self.qualities.first().cloned()),
-            qualities: self.qualities.clone(),
-            quality_label: self.quality_label.clone(),
-            style_label: self.style_label.clone(),
-            seed: self.seed,
-            negative_prompt: self.negative_prompt,
-            styles: self.styles.clone(),
-            palette_presets: self.palette_presets.clone(),
-            custom_palette: self.custom_palette,
-            prices: self.prices.clone(),
-        }
-    }
-}
-
 impl ProviderSettings {
     /// What the picker shows of this engine; `unavailable` says why it cannot be used.
     pub fn engine_info(&self, offline: bool, unavailable: Option<String>) -> EngineInfo {
@@ -151,7 +93,7 @@ impl ProviderSettings {
             offline,
             unavailable,
             max_prompt_chars: self.max_prompt_chars,
-            models: self.models.iter().map(ModelSettings::info).collect(),
+            models: self.models.clone(),
         }
     }
 
@@ -237,6 +179,18 @@ pub fn read_environment(providers: &mut [ProviderSettings], env: &HashMap<String
     }
 }
 
+/// Each model's default size and quality, where the file leaves them out: the first listed.
+pub fn fill_model_defaults(providers: &mut [ProviderSettings]) {
+    for model in providers.iter_mut().flat_map(|p| p.models.iter_mut()) {
+        if model.default_size.is_empty() {
+            model.default_size = model.sizes.first().cloned().unwrap_or_default();
+        }
+        if model.default_quality.is_none() {
+            model.default_quality = model.qualities.first().cloned();
+        }
+    }
+}
+
 pub fn validate(providers: &[ProviderSettings]) -> Result<(), String> {
     if providers.is_empty() {
         return Err("[[providers]] lists no engine".into());
@@ -282,17 +236,16 @@ pub fn validate(providers: &[ProviderSettings]) -> Result<(), String> {
     Ok(())
 }
 
-fn validate_model(provider: &str, model: &ModelSettings) -> Result<(), String> {
+fn validate_model(provider: &str, model: &ModelInfo) -> Result<(), String> {
     let name = format!("providers.{provider}.models.{}", model.id);
     if model.sizes.is_empty() {
         return Err(format!("{name} lists no size"));
     }
-    if let Some(size) = &model.default_size {
-        if !model.sizes.contains(size) {
-            return Err(format!(
-                "{name}.default_size {size:?} is not one of its sizes"
-            ));
-        }
+    if !model.sizes.contains(&model.default_size) {
+        let size = &model.default_size;
+        return Err(format!(
+            "{name}.default_size {size:?} is not one of its sizes"
+        ));
     }
     if let Some(quality) = &model.default_quality {
         if !model.qualities.contains(quality) {

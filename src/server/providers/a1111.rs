@@ -4,10 +4,10 @@
 //! The engine is listed only when `A1111_BASE_URL` (or its entry's `base_url`) is set. A server
 //! that refuses connections is starting or busy, so that is retried.
 
-use super::http::{decode_base64_image, exchange, sniff_mime, Credentials};
-use super::{
-    prompt_in_words, sent_if_changed, BoxFuture, ImageProvider, ProviderError, ProviderImage,
+use super::http::{
+    decode_base64_image, exchange, failure_for_status, parse_json, sniff_mime, Credentials,
 };
+use super::{prompt_in_words, sent_if_changed, ProviderClient, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
 use crate::model::{EngineInfo, GenerateRequest};
 use crate::server::config::ProviderSettings;
@@ -39,6 +39,16 @@ impl A1111Provider {
             info: entry.engine_info(false, None),
         }
     }
+}
+
+impl ProviderClient for A1111Provider {
+    fn info(&self) -> &EngineInfo {
+        &self.info
+    }
+
+    fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
 
     async fn call(&self, request: &GenerateRequest) -> Result<ProviderImage, ProviderError> {
         let model = self.info.model_or_default(&request.model);
@@ -62,23 +72,6 @@ impl A1111Provider {
             sent_prompt: sent_if_changed(request, &words),
             continuation: None,
             seed: made.seed.unwrap_or(request.seed % (MAX_SEED + 1)),
-        })
-    }
-}
-
-impl ImageProvider for A1111Provider {
-    fn info(&self) -> &EngineInfo {
-        &self.info
-    }
-
-    fn generate<'a>(
-        &'a self,
-        request: &'a GenerateRequest,
-    ) -> BoxFuture<'a, Result<ProviderImage, ProviderError>> {
-        Box::pin(async move {
-            self.call(request)
-                .await
-                .map_err(|e| self.credentials.stamp(e))
         })
     }
 }
@@ -134,12 +127,7 @@ struct Made {
 }
 
 fn parse_success(body: &[u8]) -> Result<Made, ProviderError> {
-    let answer: Answer = serde_json::from_slice(body).map_err(|e| {
-        ProviderError::new(
-            ProviderFailure::BadResponse,
-            format!("unreadable answer: {e}"),
-        )
-    })?;
+    let answer: Answer = parse_json(body)?;
     let image = answer.images.into_iter().next().ok_or_else(|| {
         ProviderError::new(ProviderFailure::BadResponse, "the answer has no picture")
     })?;
@@ -158,15 +146,7 @@ fn classify_status(status: StatusCode, body: &[u8]) -> ProviderError {
         Some(other @ Value::Array(_)) => other.to_string(),
         _ => String::from_utf8_lossy(body).into_owned(),
     };
-    let failure = match status.as_u16() {
-        401 => ProviderFailure::Auth,
-        404 => ProviderFailure::NotFound,
-        s if s >= 500 => ProviderFailure::Unavailable,
-        _ => ProviderFailure::BadRequest,
-    };
-    let mut error = ProviderError::new(failure, detail);
-    error.status = Some(status.as_u16());
-    error
+    ProviderError::from_status(failure_for_status(status.as_u16()), status.as_u16(), detail)
 }
 
 #[cfg(test)]

@@ -4,11 +4,9 @@
 //! error messages end with a `Request ID`, which is kept: it is what Ark's support asks for.
 
 use super::http::{
-    decode_base64_image, exchange, retry_after, sniff_mime, Credentials, ResultFetcher,
+    decode_base64_image, exchange, parse_json, retry_after, sniff_mime, Credentials, ResultFetcher,
 };
-use super::{
-    prompt_in_words, sent_if_changed, BoxFuture, ImageProvider, ProviderError, ProviderImage,
-};
+use super::{prompt_in_words, sent_if_changed, ProviderClient, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
 use crate::model::{EngineInfo, GenerateRequest};
 use crate::server::config::ProviderSettings;
@@ -37,11 +35,7 @@ impl ArkProvider {
     ) -> Self {
         ArkProvider {
             http,
-            credentials: Credentials {
-                provider: entry.label.clone(),
-                key_env: entry.key_env.clone(),
-                api_key,
-            },
+            credentials: Credentials::of(entry, api_key),
             endpoint: format!(
                 "{}/images/generations",
                 entry.base_url.trim_end_matches('/')
@@ -66,6 +60,16 @@ impl ArkProvider {
             body["seed"] = json!(request.seed % (MAX_SEED + 1));
         }
         body
+    }
+}
+
+impl ProviderClient for ArkProvider {
+    fn info(&self) -> &EngineInfo {
+        &self.info
+    }
+
+    fn credentials(&self) -> &Credentials {
+        &self.credentials
     }
 
     async fn call(&self, request: &GenerateRequest) -> Result<ProviderImage, ProviderError> {
@@ -96,23 +100,6 @@ impl ArkProvider {
             sent_prompt: sent_if_changed(request, &words),
             continuation: None,
             seed: request.seed,
-        })
-    }
-}
-
-impl ImageProvider for ArkProvider {
-    fn info(&self) -> &EngineInfo {
-        &self.info
-    }
-
-    fn generate<'a>(
-        &'a self,
-        request: &'a GenerateRequest,
-    ) -> BoxFuture<'a, Result<ProviderImage, ProviderError>> {
-        Box::pin(async move {
-            self.call(request)
-                .await
-                .map_err(|e| self.credentials.stamp(e))
         })
     }
 }
@@ -159,12 +146,7 @@ struct Made {
 }
 
 fn parse_success(body: &[u8]) -> Result<Made, ProviderError> {
-    let answer: Answer = serde_json::from_slice(body).map_err(|e| {
-        ProviderError::new(
-            ProviderFailure::BadResponse,
-            format!("unreadable answer: {e}"),
-        )
-    })?;
+    let answer: Answer = parse_json(body)?;
     if let Some(error) = answer.error {
         return Err(from_code(None, error));
     }

@@ -39,6 +39,19 @@ impl ProviderError {
         }
     }
 
+    /// An HTTP error answer. An auth failure's text is dropped: providers echo the key in it
+    /// (OpenAI's 401 does), so none of it is passed on, whatever redaction would catch.
+    pub fn from_status(failure: ProviderFailure, status: u16, detail: impl Into<String>) -> Self {
+        let detail = match failure {
+            ProviderFailure::Auth => String::new(),
+            _ => detail.into(),
+        };
+        ProviderError {
+            status: Some(status),
+            ..ProviderError::new(failure, detail)
+        }
+    }
+
     /// Says what went wrong, with what was tried, in words a person can act on.
     pub fn to_app_error(&self, attempts: &Attempts) -> AppError {
         let provider = &self.provider;

@@ -8,10 +8,10 @@
 //! answers without a picture (a blocked prompt, or a candidate stopped for safety or with
 //! `NO_IMAGE`), which are failures too and are never retried as they are.
 
-use super::http::{decode_base64_image, exchange, sniff_mime, Credentials};
-use super::{
-    prompt_in_words, sent_if_changed, BoxFuture, ImageProvider, ProviderError, ProviderImage,
+use super::http::{
+    decode_base64_image, exchange, failure_for_status, parse_json, sniff_mime, Credentials,
 };
+use super::{prompt_in_words, sent_if_changed, ProviderClient, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
 use crate::model::{EngineInfo, GenerateRequest};
 use crate::server::config::ProviderSettings;
@@ -31,14 +31,20 @@ impl GeminiProvider {
     pub fn new(entry: &ProviderSettings, api_key: String, http: reqwest::Client) -> Self {
         GeminiProvider {
             http,
-            credentials: Credentials {
-                provider: entry.label.clone(),
-                key_env: entry.key_env.clone(),
-                api_key,
-            },
+            credentials: Credentials::of(entry, api_key),
             base_url: entry.base_url.trim_end_matches('/').to_string(),
             info: entry.engine_info(false, None),
         }
+    }
+}
+
+impl ProviderClient for GeminiProvider {
+    fn info(&self) -> &EngineInfo {
+        &self.info
+    }
+
+    fn credentials(&self) -> &Credentials {
+        &self.credentials
     }
 
     async fn call(&self, request: &GenerateRequest) -> Result<ProviderImage, ProviderError> {
@@ -68,23 +74,6 @@ impl GeminiProvider {
             // Gemini continues a picture by resending it; the words of the feedback do instead.
             continuation: None,
             seed: request.seed,
-        })
-    }
-}
-
-impl ImageProvider for GeminiProvider {
-    fn info(&self) -> &EngineInfo {
-        &self.info
-    }
-
-    fn generate<'a>(
-        &'a self,
-        request: &'a GenerateRequest,
-    ) -> BoxFuture<'a, Result<ProviderImage, ProviderError>> {
-        Box::pin(async move {
-            self.call(request)
-                .await
-                .map_err(|e| self.credentials.stamp(e))
         })
     }
 }
@@ -170,12 +159,7 @@ const SAFETY_STOPS: [&str; 8] = [
 ];
 
 fn parse_success(body: &[u8]) -> Result<Picture, ProviderError> {
-    let answer: Answer = serde_json::from_slice(body).map_err(|e| {
-        ProviderError::new(
-            ProviderFailure::BadResponse,
-            format!("unreadable answer: {e}"),
-        )
-    })?;
+    let answer: Answer = parse_json(body)?;
     if let Some(feedback) = answer.prompt_feedback {
         if let Some(reason) = feedback.block_reason {
             let why = feedback.block_reason_message.unwrap_or_default();
@@ -254,21 +238,12 @@ fn classify_status(status: StatusCode, body: &[u8]) -> ProviderError {
             .iter()
             .any(|d| d.get("reason").and_then(Value::as_str) == Some(wanted))
     };
+    // Gemini answers a bad key with 400, not 401.
     let failure = match status.as_u16() {
         400 if reason("API_KEY_INVALID") => ProviderFailure::Auth,
-        401 => ProviderFailure::Auth,
-        403 => ProviderFailure::Forbidden,
-        404 => ProviderFailure::NotFound,
-        429 => ProviderFailure::RateLimited,
-        s if s >= 500 => ProviderFailure::Unavailable,
-        _ => ProviderFailure::BadRequest,
+        s => failure_for_status(s),
     };
-    let detail = match failure {
-        ProviderFailure::Auth => String::new(),
-        _ => message,
-    };
-    let mut error = ProviderError::new(failure, detail);
-    error.status = Some(status.as_u16());
+    let mut error = ProviderError::from_status(failure, status.as_u16(), message);
     error.code = (!rpc_status.is_empty()).then_some(rpc_status);
     error.retry_after = retry_delay(&details);
     error

@@ -59,6 +59,31 @@ pub async fn exchange(
     Ok((status, headers, body))
 }
 
+/// A provider's JSON answer as `T`; an answer that is not is the provider's fault.
+pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ProviderError> {
+    serde_json::from_slice(body).map_err(|e| {
+        ProviderError::new(
+            ProviderFailure::BadResponse,
+            format!("unreadable answer: {e}"),
+        )
+    })
+}
+
+/// What an HTTP error status means when the provider's body says nothing more precise
+/// (providers.md §0.1): each client maps its own special cases first.
+pub fn failure_for_status(status: u16) -> ProviderFailure {
+    match status {
+        401 => ProviderFailure::Auth,
+        402 => ProviderFailure::QuotaExhausted,
+        403 => ProviderFailure::Forbidden,
+        404 => ProviderFailure::NotFound,
+        408 => ProviderFailure::Timeout,
+        429 => ProviderFailure::RateLimited,
+        s if s >= 500 => ProviderFailure::Unavailable,
+        _ => ProviderFailure::BadRequest,
+    }
+}
+
 /// An image a provider sent inline as base64.
 pub fn decode_base64_image(b64: &str) -> Result<Vec<u8>, ProviderError> {
     use base64::Engine as _;
@@ -81,6 +106,14 @@ pub struct Credentials {
 }
 
 impl Credentials {
+    pub fn of(entry: &crate::server::config::ProviderSettings, api_key: String) -> Self {
+        Credentials {
+            provider: entry.label.clone(),
+            key_env: entry.key_env.clone(),
+            api_key,
+        }
+    }
+
     pub fn stamp(&self, mut error: ProviderError) -> ProviderError {
         error.provider.clone_from(&self.provider);
         error.key_env.clone_from(&self.key_env);

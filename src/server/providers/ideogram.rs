@@ -4,10 +4,10 @@
 //! at a signed URL that expires, so it is fetched at once. A picture Ideogram marks
 //! `is_image_safe: false` comes without a URL (and is still billed): that is reported, not retried.
 
-use super::http::{exchange, retry_after, sniff_mime, Credentials, ResultFetcher};
-use super::{
-    prompt_in_words, sent_if_changed, BoxFuture, ImageProvider, ProviderError, ProviderImage,
+use super::http::{
+    exchange, failure_for_status, parse_json, retry_after, sniff_mime, Credentials, ResultFetcher,
 };
+use super::{prompt_in_words, sent_if_changed, ProviderClient, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
 use crate::model::{EngineInfo, GenerateRequest, Palette};
 use crate::server::config::ProviderSettings;
@@ -37,11 +37,7 @@ impl IdeogramProvider {
     ) -> Self {
         IdeogramProvider {
             http,
-            credentials: Credentials {
-                provider: entry.label.clone(),
-                key_env: entry.key_env.clone(),
-                api_key,
-            },
+            credentials: Credentials::of(entry, api_key),
             endpoint: format!(
                 "{}/v1/ideogram-v3/generate",
                 entry.base_url.trim_end_matches('/')
@@ -50,6 +46,16 @@ impl IdeogramProvider {
             results,
             info: entry.engine_info(false, None),
         }
+    }
+}
+
+impl ProviderClient for IdeogramProvider {
+    fn info(&self) -> &EngineInfo {
+        &self.info
+    }
+
+    fn credentials(&self) -> &Credentials {
+        &self.credentials
     }
 
     async fn call(&self, request: &GenerateRequest) -> Result<ProviderImage, ProviderError> {
@@ -80,23 +86,6 @@ impl IdeogramProvider {
             sent_prompt: sent_if_changed(request, &words),
             continuation: None,
             seed: made.seed.unwrap_or(seed),
-        })
-    }
-}
-
-impl ImageProvider for IdeogramProvider {
-    fn info(&self) -> &EngineInfo {
-        &self.info
-    }
-
-    fn generate<'a>(
-        &'a self,
-        request: &'a GenerateRequest,
-    ) -> BoxFuture<'a, Result<ProviderImage, ProviderError>> {
-        Box::pin(async move {
-            self.call(request)
-                .await
-                .map_err(|e| self.credentials.stamp(e))
         })
     }
 }
@@ -170,12 +159,7 @@ struct Picture {
 }
 
 fn parse_success(body: &[u8]) -> Result<Picture, ProviderError> {
-    let answer: Answer = serde_json::from_slice(body).map_err(|e| {
-        ProviderError::new(
-            ProviderFailure::BadResponse,
-            format!("unreadable answer: {e}"),
-        )
-    })?;
+    let answer: Answer = parse_json(body)?;
     let made = answer.data.into_iter().next().ok_or_else(|| {
         ProviderError::new(ProviderFailure::BadResponse, "the answer has no picture")
     })?;
@@ -215,22 +199,12 @@ fn classify_status(
     let message = parsed
         .error
         .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
+    // 422 is Ideogram's safety check, not a malformed request.
     let failure = match status.as_u16() {
-        401 => ProviderFailure::Auth,
-        402 => ProviderFailure::QuotaExhausted,
-        403 => ProviderFailure::Forbidden,
-        404 => ProviderFailure::NotFound,
         422 => ProviderFailure::ContentRejected,
-        429 => ProviderFailure::RateLimited,
-        s if s >= 500 => ProviderFailure::Unavailable,
-        _ => ProviderFailure::BadRequest,
+        s => failure_for_status(s),
     };
-    let detail = match failure {
-        ProviderFailure::Auth => String::new(),
-        _ => message,
-    };
-    let mut error = ProviderError::new(failure, detail);
-    error.status = Some(status.as_u16());
+    let mut error = ProviderError::from_status(failure, status.as_u16(), message);
     error.code = parsed.reject_reason;
     error.retry_after = retry_after(headers);
     error

@@ -7,9 +7,7 @@ mod wire;
 
 use super::http::{decode_base64_image, exchange, header, retry_after, sniff_mime, Credentials};
 use super::redact::redact;
-use super::{
-    prompt_in_words, sent_if_changed, BoxFuture, ImageProvider, ProviderError, ProviderImage,
-};
+use super::{prompt_in_words, sent_if_changed, ProviderClient, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
 use crate::model::{EngineInfo, GenerateRequest};
 use crate::server::config::ProviderSettings;
@@ -30,11 +28,7 @@ impl OpenAiProvider {
     pub fn new(entry: &ProviderSettings, api_key: String, http: reqwest::Client) -> Self {
         OpenAiProvider {
             http,
-            credentials: Credentials {
-                provider: entry.label.clone(),
-                key_env: entry.key_env.clone(),
-                api_key,
-            },
+            credentials: Credentials::of(entry, api_key),
             endpoint: format!("{}/responses", entry.base_url.trim_end_matches('/')),
             mainline_model: entry.mainline_model.clone(),
             info: entry.engine_info(false, None),
@@ -97,6 +91,16 @@ impl OpenAiProvider {
         }
         serde_json::from_str(&continuation.token).ok()
     }
+}
+
+impl ProviderClient for OpenAiProvider {
+    fn info(&self) -> &EngineInfo {
+        &self.info
+    }
+
+    fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
 
     async fn call(&self, request: &GenerateRequest) -> Result<ProviderImage, ProviderError> {
         let key = &self.credentials.api_key;
@@ -123,23 +127,6 @@ impl OpenAiProvider {
             })
             .ok(),
             seed: request.seed,
-        })
-    }
-}
-
-impl ImageProvider for OpenAiProvider {
-    fn info(&self) -> &EngineInfo {
-        &self.info
-    }
-
-    fn generate<'a>(
-        &'a self,
-        request: &'a GenerateRequest,
-    ) -> BoxFuture<'a, Result<ProviderImage, ProviderError>> {
-        Box::pin(async move {
-            self.call(request)
-                .await
-                .map_err(|e| self.credentials.stamp(e))
         })
     }
 }

@@ -11,11 +11,11 @@
 //! jimeng-style proxies report failures as HTTP 200 with a negative `code` (§7.4); those are
 //! read before the picture.
 
-use super::http::{decode_base64_image, exchange, sniff_mime, Credentials, ResultFetcher};
-use super::openai::classify_status;
-use super::{
-    prompt_in_words, sent_if_changed, BoxFuture, ImageProvider, ProviderError, ProviderImage,
+use super::http::{
+    decode_base64_image, exchange, parse_json, sniff_mime, Credentials, ResultFetcher,
 };
+use super::openai::classify_status;
+use super::{prompt_in_words, sent_if_changed, ProviderClient, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
 use crate::model::{EngineInfo, GenerateRequest};
 use crate::server::config::ProviderSettings;
@@ -44,11 +44,7 @@ impl OpenAiImagesProvider {
             |value: &str, default: &str| if value.is_empty() { default } else { value }.to_string();
         OpenAiImagesProvider {
             http,
-            credentials: Credentials {
-                provider: entry.label.clone(),
-                key_env: entry.key_env.clone(),
-                api_key,
-            },
+            credentials: Credentials::of(entry, api_key),
             endpoint: format!(
                 "{}/images/generations",
                 entry.base_url.trim_end_matches('/')
@@ -74,6 +70,16 @@ impl OpenAiImagesProvider {
             body["negative_prompt"] = json!(negative);
         }
         body
+    }
+}
+
+impl ProviderClient for OpenAiImagesProvider {
+    fn info(&self) -> &EngineInfo {
+        &self.info
+    }
+
+    fn credentials(&self) -> &Credentials {
+        &self.credentials
     }
 
     async fn call(&self, request: &GenerateRequest) -> Result<ProviderImage, ProviderError> {
@@ -105,23 +111,6 @@ impl OpenAiImagesProvider {
             sent_prompt: sent_if_changed(request, &words),
             continuation: None,
             seed: request.seed,
-        })
-    }
-}
-
-impl ImageProvider for OpenAiImagesProvider {
-    fn info(&self) -> &EngineInfo {
-        &self.info
-    }
-
-    fn generate<'a>(
-        &'a self,
-        request: &'a GenerateRequest,
-    ) -> BoxFuture<'a, Result<ProviderImage, ProviderError>> {
-        Box::pin(async move {
-            self.call(request)
-                .await
-                .map_err(|e| self.credentials.stamp(e))
         })
     }
 }
@@ -166,12 +155,7 @@ struct Made {
 }
 
 fn parse_success(body: &[u8]) -> Result<Made, ProviderError> {
-    let answer: Answer = serde_json::from_slice(body).map_err(|e| {
-        ProviderError::new(
-            ProviderFailure::BadResponse,
-            format!("unreadable answer: {e}"),
-        )
-    })?;
+    let answer: Answer = parse_json(body)?;
     if let Some(code) = answer.code.filter(|code| *code != 0) {
         return Err(proxy_failure(code, answer.message.unwrap_or_default()));
     }

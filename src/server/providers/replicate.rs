@@ -10,10 +10,11 @@
 //! (a timeout or reset after sending) is not retried; only one that never connected is. A
 //! generation that is cancelled or dropped cancels its prediction.
 
-use super::http::{exchange, retry_after, sniff_mime, transport_error, Credentials, ResultFetcher};
-use super::{
-    prompt_in_words, sent_if_changed, BoxFuture, ImageProvider, ProviderError, ProviderImage,
+use super::http::{
+    exchange, failure_for_status, parse_json, retry_after, sniff_mime, transport_error,
+    Credentials, ResultFetcher,
 };
+use super::{prompt_in_words, sent_if_changed, ProviderClient, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
 use crate::model::{EngineInfo, GenerateRequest};
 use crate::server::config::ProviderSettings;
@@ -47,72 +48,11 @@ impl ReplicateProvider {
     ) -> Self {
         ReplicateProvider {
             http,
-            credentials: Credentials {
-                provider: entry.label.clone(),
-                key_env: entry.key_env.clone(),
-                api_key,
-            },
+            credentials: Credentials::of(entry, api_key),
             base_url: entry.base_url.trim_end_matches('/').to_string(),
             results,
             info: entry.engine_info(false, None),
         }
-    }
-
-    async fn call(&self, request: &GenerateRequest) -> Result<ProviderImage, ProviderError> {
-        let model_info = self.info.model_or_default(&request.model);
-        let model = &model_info.id;
-        let seed = request.seed % (MAX_SEED + 1);
-        let words = prompt_in_words(request, model_info);
-        let create = self
-            .http
-            .post(format!("{}/models/{model}/predictions", self.base_url))
-            .bearer_auth(&self.credentials.api_key)
-            .header("Prefer", format!("wait={WAIT_SECS}"))
-            .json(&json!({"input": {
-                "prompt": words,
-                "aspect_ratio": request.size,
-                "seed": seed,
-                "output_format": "png",
-            }}));
-        let sent = create.send().await.map_err(|e| {
-            let mut error = transport_error(&e);
-            // Only a create that never connected is sure not to have started a paid prediction.
-            error.retryable = e.is_connect();
-            error
-        })?;
-        let status = sent.status();
-        let headers = sent.headers().clone();
-        let body = sent.bytes().await.map_err(|e| transport_error(&e))?;
-        if !status.is_success() {
-            return Err(classify_status(status, &headers, &body));
-        }
-        let created = parse_prediction(&body)?;
-        let mut running = Running {
-            provider: self,
-            id: created.id.clone(),
-            finished: false,
-        };
-        let prediction = running.until_output(created).await?;
-        running.finished = true;
-        let url = prediction.first_output().ok_or_else(|| {
-            ProviderError::new(
-                ProviderFailure::BadResponse,
-                "the prediction has no output URL",
-            )
-        })?;
-        let bytes = self.results.fetch(&url).await?;
-        Ok(ProviderImage {
-            mime: sniff_mime(&bytes).to_string(),
-            bytes,
-            model: model.clone(),
-            size: request.size.clone(),
-            quality: None,
-            revised_prompt: None,
-            reply: None,
-            sent_prompt: sent_if_changed(request, &words),
-            continuation: None,
-            seed,
-        })
     }
 
     async fn poll(&self, id: &str) -> Result<Prediction, ProviderError> {
@@ -124,7 +64,7 @@ impl ReplicateProvider {
         if !status.is_success() {
             return Err(classify_status(status, &headers, &body));
         }
-        parse_prediction(&body)
+        parse_json::<Prediction>(&body)
     }
 
     fn cancel_in_background(&self, id: &str) {
@@ -204,19 +144,69 @@ impl Drop for Running<'_> {
     }
 }
 
-impl ImageProvider for ReplicateProvider {
+impl ProviderClient for ReplicateProvider {
     fn info(&self) -> &EngineInfo {
         &self.info
     }
 
-    fn generate<'a>(
-        &'a self,
-        request: &'a GenerateRequest,
-    ) -> BoxFuture<'a, Result<ProviderImage, ProviderError>> {
-        Box::pin(async move {
-            self.call(request)
-                .await
-                .map_err(|e| self.credentials.stamp(e))
+    fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    async fn call(&self, request: &GenerateRequest) -> Result<ProviderImage, ProviderError> {
+        let model_info = self.info.model_or_default(&request.model);
+        let model = &model_info.id;
+        let seed = request.seed % (MAX_SEED + 1);
+        let words = prompt_in_words(request, model_info);
+        let create = self
+            .http
+            .post(format!("{}/models/{model}/predictions", self.base_url))
+            .bearer_auth(&self.credentials.api_key)
+            .header("Prefer", format!("wait={WAIT_SECS}"))
+            .json(&json!({"input": {
+                "prompt": words,
+                "aspect_ratio": request.size,
+                "seed": seed,
+                "output_format": "png",
+            }}));
+        let sent = create.send().await.map_err(|e| {
+            let mut error = transport_error(&e);
+            // Only a create that never connected is sure not to have started a paid prediction.
+            error.retryable = e.is_connect();
+            error
+        })?;
+        let status = sent.status();
+        let headers = sent.headers().clone();
+        let body = sent.bytes().await.map_err(|e| transport_error(&e))?;
+        if !status.is_success() {
+            return Err(classify_status(status, &headers, &body));
+        }
+        let created = parse_json::<Prediction>(&body)?;
+        let mut running = Running {
+            provider: self,
+            id: created.id.clone(),
+            finished: false,
+        };
+        let prediction = running.until_output(created).await?;
+        running.finished = true;
+        let url = prediction.first_output().ok_or_else(|| {
+            ProviderError::new(
+                ProviderFailure::BadResponse,
+                "the prediction has no output URL",
+            )
+        })?;
+        let bytes = self.results.fetch(&url).await?;
+        Ok(ProviderImage {
+            mime: sniff_mime(&bytes).to_string(),
+            bytes,
+            model: model.clone(),
+            size: request.size.clone(),
+            quality: None,
+            revised_prompt: None,
+            reply: None,
+            sent_prompt: sent_if_changed(request, &words),
+            continuation: None,
+            seed,
         })
     }
 }
@@ -241,15 +231,6 @@ impl Prediction {
             _ => None,
         }
     }
-}
-
-fn parse_prediction(body: &[u8]) -> Result<Prediction, ProviderError> {
-    serde_json::from_slice(body).map_err(|e| {
-        ProviderError::new(
-            ProviderFailure::BadResponse,
-            format!("unreadable prediction: {e}"),
-        )
-    })
 }
 
 /// A prediction that ended `failed`: a safety filter's refusal is the person's to fix; anything
@@ -295,25 +276,9 @@ fn classify_status(
         .detail
         .or(problem.title)
         .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
-    let failure = match status.as_u16() {
-        401 => ProviderFailure::Auth,
-        402 => ProviderFailure::QuotaExhausted,
-        403 => ProviderFailure::Forbidden,
-        404 => ProviderFailure::NotFound,
-        429 => ProviderFailure::RateLimited,
-        s if s >= 500 => ProviderFailure::Unavailable,
-        _ => ProviderFailure::BadRequest,
-    };
     let wait = retry_after(headers).or_else(|| expected_in(&detail));
-    let mut error = ProviderError::new(
-        failure,
-        if failure == ProviderFailure::Auth {
-            String::new()
-        } else {
-            detail
-        },
-    );
-    error.status = Some(status.as_u16());
+    let failure = failure_for_status(status.as_u16());
+    let mut error = ProviderError::from_status(failure, status.as_u16(), detail);
     error.retry_after = wait;
     error
 }
@@ -331,7 +296,7 @@ mod tests {
 
     #[test]
     fn output_is_a_url_or_a_list_of_urls() {
-        let pro = parse_prediction(
+        let pro = parse_json::<Prediction>(
             br#"{"id":"p1","status":"processing","output":"https://replicate.delivery/a.png"}"#,
         )
         .unwrap();
@@ -339,7 +304,7 @@ mod tests {
             pro.first_output().as_deref(),
             Some("https://replicate.delivery/a.png")
         );
-        let schnell = parse_prediction(
+        let schnell = parse_json::<Prediction>(
             br#"{"id":"p2","status":"succeeded","output":["https://replicate.delivery/b.webp"]}"#,
         )
         .unwrap();
@@ -348,7 +313,7 @@ mod tests {
             Some("https://replicate.delivery/b.webp")
         );
         let waiting =
-            parse_prediction(br#"{"id":"p3","status":"starting","output":null}"#).unwrap();
+            parse_json::<Prediction>(br#"{"id":"p3","status":"starting","output":null}"#).unwrap();
         assert_eq!(waiting.first_output(), None);
     }
 
