@@ -3,7 +3,9 @@
 //! makes the app usable out of the box and gives tests and benchmarks a provider with no latency
 //! of its own.
 
-use super::{BoxFuture, ImageProvider, ProviderError, ProviderImage};
+use super::{
+    prompt_in_words, sent_if_changed, BoxFuture, ImageProvider, ProviderError, ProviderImage,
+};
 use crate::error::ProviderFailure;
 use crate::model::{EngineInfo, GenerateRequest};
 use proofsheet_offline::render_png;
@@ -32,11 +34,18 @@ impl ImageProvider for OfflineProvider {
         Box::pin(async move {
             let (width, height) = parse_size(&request.size)?;
             let seed = folded_seed(request);
-            // The feedback also steers the palette ("warmer light" warms it up).
-            let text = std::iter::once(request.prompt.as_str())
-                .chain(request.refinements.iter().map(String::as_str))
+            // A palette goes into the words like for any engine without a palette field; the
+            // feedback also steers the colours ("warmer light" warms them up).
+            let model = self.info.model_or_default(&request.model);
+            let described = GenerateRequest {
+                refinements: Vec::new(),
+                ..request.clone()
+            };
+            let text = std::iter::once(prompt_in_words(&described, model))
+                .chain(request.refinements.iter().cloned())
                 .collect::<Vec<_>>()
                 .join(". ");
+            let sent_prompt = sent_if_changed(request, &text);
             let render =
                 tokio::task::spawn_blocking(move || render_png(&text, seed, width, height));
             let bytes = render.await.map_err(|e| {
@@ -48,12 +57,12 @@ impl ImageProvider for OfflineProvider {
             Ok(ProviderImage {
                 bytes,
                 mime: "image/png".into(),
-                model: self.info.model_or_default(&request.model).id.clone(),
+                model: model.id.clone(),
                 size: request.size.clone(),
                 quality: None,
                 revised_prompt: None,
                 reply: None,
-                sent_prompt: None,
+                sent_prompt,
                 continuation: None,
                 seed,
             })
