@@ -56,14 +56,19 @@ impl Price {
 }
 
 fn display(micros: u64, currency: &str) -> String {
-    let amount = micros as f64 / 1_000_000.0;
-    // Three decimals below a cent's worth of precision matter for cheap models; two above.
-    let digits = if micros.is_multiple_of(10_000) { 2 } else { 3 };
+    // Three decimals where a price has tenths of a cent (cheap models); two otherwise. Integer
+    // arithmetic only: float formatting would add tens of kilobytes to the browser bundle.
+    let digits: u32 = if micros.is_multiple_of(10_000) { 2 } else { 3 };
+    let step = 10u64.pow(6 - digits);
+    let scaled = (micros + step / 2) / step;
+    let (units, fraction) = (scaled / 10u64.pow(digits), scaled % 10u64.pow(digits));
+    let width = digits as usize;
+    let amount = format!("{units}.{fraction:0width$}");
     match currency {
-        "USD" => format!("${amount:.digits$}"),
-        "CNY" => format!("¥{amount:.digits$}"),
-        "EUR" => format!("€{amount:.digits$}"),
-        other => format!("{amount:.digits$} {other}"),
+        "USD" => format!("${amount}"),
+        "CNY" => format!("¥{amount}"),
+        "EUR" => format!("€{amount}"),
+        other => format!("{amount} {other}"),
     }
 }
 
