@@ -32,3 +32,21 @@ async fn a1111_sends_size_steps_sampler_and_negative_prompt() {
     picture_bytes(&image);
     assert_eq!(image.engine, "a1111");
 }
+
+#[tokio::test]
+async fn a1111_handled_exception_is_a_failure_quoting_its_detail() {
+    use mock_providers::{A1111Step, Step};
+    let mock = start_mock().await;
+    let state = state_for(&mock, &[]);
+    let step = A1111Step::Error {
+        status: 404,
+        error: "HTTPException".into(),
+        detail: "Sampler not found".into(),
+    };
+    mock.script(vec![Step::from(step); 10]);
+    let (failure, message, _) =
+        provider_error(generate(&state, request("sd-err", "a1111", "512x512")).await);
+    assert_eq!(failure, ProviderFailure::NotFound, "{message}");
+    assert!(message.contains("Sampler not found"), "{message}");
+    assert_eq!(api_calls(&mock, Provider::A1111).len(), 1, "not retried");
+}

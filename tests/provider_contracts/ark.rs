@@ -48,3 +48,47 @@ async fn ark_seedream_3_sends_the_seed() {
     picture_bytes(&image);
     assert_eq!(image.model, "doubao-seedream-3-0-t2i-250415");
 }
+
+#[tokio::test]
+async fn ark_errors_map_to_failures_naming_doubao_without_the_key() {
+    use mock_providers::{ArkStep, Step};
+    use ProviderFailure::*;
+    let cases = [
+        (401, "AuthenticationError", Auth, false),
+        (
+            400,
+            "InputTextSensitiveContentDetected",
+            ContentRejected,
+            false,
+        ),
+        (403, "AccountOverdueError", QuotaExhausted, false),
+        (
+            429,
+            "RateLimitExceeded.EndpointRPMExceeded",
+            RateLimited,
+            true,
+        ),
+        (500, "InternalServiceError", Unavailable, true),
+    ];
+    for (status, code, expected, retried) in cases {
+        let mock = start_mock().await;
+        let state = state_for(&mock, &[]);
+        let step = ArkStep::Error {
+            status,
+            code: code.into(),
+            message: None,
+            retry_after_secs: None,
+        };
+        mock.script(vec![Step::from(step); 10]);
+        let (failure, message, _) =
+            provider_error(generate(&state, request("ark-err", "doubao", "2K")).await);
+        assert_eq!(failure, expected, "{code}: {message}");
+        assert!(message.contains("Doubao"), "{code}: {message}");
+        assert_no_key(&message);
+        let calls = api_calls(&mock, Provider::Ark).len();
+        assert_eq!(calls > 1, retried, "{code}: {calls} calls");
+        if expected == Auth {
+            assert!(message.contains("ARK_API_KEY"), "{message}");
+        }
+    }
+}

@@ -113,3 +113,40 @@ async fn gemini_text_only_answer_is_a_bad_response_quoting_what_it_said() {
     assert!(message.contains("Gemini"), "{message}");
     assert_no_key(&message);
 }
+
+#[tokio::test]
+async fn gemini_takes_a_palette_in_words_and_shows_the_prompt_sent() {
+    use proofsheet::model::{Palette, Styling, Swatch};
+    let mock = start_mock().await;
+    let state = state_for(&mock, &[]);
+    let request = GenerateRequest {
+        styling: Styling {
+            palette: Some(Palette::Custom(vec![
+                Swatch {
+                    hex: "#1f3b73".into(),
+                    weight: 60,
+                },
+                Swatch {
+                    hex: "#f2a541".into(),
+                    weight: 40,
+                },
+            ])),
+            ..Default::default()
+        },
+        ..request("gem-palette", "gemini", "1:1")
+    };
+    let image = generate(&state, request).await.expect("a picture");
+    let sent = image
+        .sent_prompt
+        .expect("the prompt as sent, palette in words");
+    assert!(sent.contains(PROMPT) && sent.contains("#1f3b73"), "{sent}");
+    let body = api_calls(&mock, Provider::Gemini)[0]
+        .body
+        .json()
+        .cloned()
+        .unwrap();
+    assert!(
+        body.to_string().contains("#1f3b73"),
+        "the palette words reach Gemini: {body}"
+    );
+}

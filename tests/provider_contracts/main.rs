@@ -11,6 +11,7 @@ mod ark;
 mod fallback;
 mod gemini;
 mod ideogram;
+mod jimeng;
 mod replicate;
 
 use mock_providers::{MockConfig, MockServer, Provider, ReceivedRequest};
