@@ -150,3 +150,17 @@ async fn gemini_takes_a_palette_in_words_and_shows_the_prompt_sent() {
         "the palette words reach Gemini: {body}"
     );
 }
+
+#[tokio::test]
+async fn gemini_wrong_key_is_an_auth_failure_that_never_quotes_the_key() {
+    let mock = start_mock().await;
+    let state = state_for(&mock, &[("GEMINI_API_KEY", "test-gemini-wrong-qkzv")]);
+    let (failure, message, _) =
+        provider_error(generate(&state, request("gem-wrong", "gemini", "1:1")).await);
+    assert_eq!(failure, ProviderFailure::Auth, "{message}");
+    assert!(message.contains("GEMINI_API_KEY"), "{message}");
+    assert_no_key(&message);
+    let calls = api_calls(&mock, Provider::Gemini);
+    assert_eq!(calls.len(), 1, "not retried");
+    assert_eq!(calls[0].auth.outcome, KeyOutcome::Wrong);
+}

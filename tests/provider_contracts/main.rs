@@ -12,6 +12,7 @@ mod fallback;
 mod gemini;
 mod ideogram;
 mod jimeng;
+mod openai_images;
 mod replicate;
 
 use mock_providers::{MockConfig, MockServer, Provider, ReceivedRequest};
