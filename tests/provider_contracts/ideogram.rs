@@ -96,6 +96,10 @@ async fn ideogram_expired_url_is_a_bad_response_saying_so() {
     let (failure, message, _) = provider_error(generate(&state, styled("ideo-expired")).await);
     assert_eq!(failure, ProviderFailure::BadResponse, "{message}");
     assert!(message.contains("Ideogram"), "{message}");
+    assert!(
+        message.contains("expired"),
+        "says the URL may have expired: {message}"
+    );
     assert_no_key(&message);
 }
 
