@@ -1,12 +1,16 @@
 import { defineConfig, devices } from "@playwright/test";
 
-// Two app servers run side by side: one with no API key (the offline engine only) and one
-// configured for OpenAI but pointed at the mock server, so every test sees a fixed setup.
+// App servers run side by side: one with no API key (the offline engine only), one configured
+// for OpenAI but pointed at the mock server, one requiring a sign-in, and one whose other engines
+// (Gemini, Ideogram, Replicate, Doubao, A1111) use mock-providers, so every test sees a fixed setup.
 // Ports are overridable so a developer's running app does not collide with the suite.
 export const OFFLINE_PORT = Number(process.env.E2E_OFFLINE_PORT ?? 3100);
 export const OPENAI_PORT = Number(process.env.E2E_OPENAI_PORT ?? 3101);
 export const MOCK_PORT = Number(process.env.E2E_MOCK_PORT ?? 4110);
 export const ACCESS_PORT = Number(process.env.E2E_ACCESS_PORT ?? 3102);
+/** The mock of every other provider (mock-providers), and the app whose engines use it. */
+export const PROVIDERS_PORT = Number(process.env.E2E_PROVIDERS_PORT ?? 4120);
+export const ENGINES_PORT = Number(process.env.E2E_ENGINES_PORT ?? 3103);
 /** The team token of the server that requires a sign-in (a test value, not a secret). */
 export const ACCESS_TOKEN = "e2e-team-token-not-a-secret";
 const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -48,6 +52,11 @@ export default defineConfig({
       testMatch: /openai\..*spec\.ts/,
       use: { ...devices["Desktop Chrome"], baseURL: `http://127.0.0.1:${OPENAI_PORT}`, launchOptions: launch() },
     },
+    {
+      name: "engines",
+      testMatch: /engines\..*spec\.ts/,
+      use: { ...devices["Desktop Chrome"], baseURL: `http://127.0.0.1:${ENGINES_PORT}`, launchOptions: launch() },
+    },
   ],
   webServer: [
     {
@@ -83,6 +92,34 @@ export default defineConfig({
         OPENAI_API_KEY: "sk-fake-e2e-qkzv",
         OPENAI_BASE_URL: `http://127.0.0.1:${MOCK_PORT}/v1`,
         // Short, fixed backoff so retry tests take well under a second.
+        PROOFSHEET_RETRY_BASE_DELAY_MS: "100",
+        PROOFSHEET_RETRY_JITTER: "false",
+      }),
+    },
+    {
+      command: `./target/release/mock-providers --addr 127.0.0.1:${PROVIDERS_PORT}`,
+      cwd: root,
+      url: `http://127.0.0.1:${PROVIDERS_PORT}/__mock/calls`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+    {
+      command: "./target/release/proofsheet",
+      cwd: root,
+      url: `http://127.0.0.1:${ENGINES_PORT}/`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      env: appEnv(ENGINES_PORT, {
+        // Test values, not secrets; the mock accepts any non-empty key.
+        GEMINI_API_KEY: "e2e-gemini-key-qkzv",
+        REPLICATE_API_TOKEN: "e2e-replicate-token-qkzv",
+        IDEOGRAM_API_KEY: "e2e-ideogram-key-qkzv",
+        ARK_API_KEY: "e2e-ark-key-qkzv",
+        GEMINI_BASE_URL: `http://127.0.0.1:${PROVIDERS_PORT}/gemini`,
+        REPLICATE_BASE_URL: `http://127.0.0.1:${PROVIDERS_PORT}/replicate/v1`,
+        IDEOGRAM_BASE_URL: `http://127.0.0.1:${PROVIDERS_PORT}/ideogram`,
+        ARK_BASE_URL: `http://127.0.0.1:${PROVIDERS_PORT}/ark/api/v3`,
+        A1111_BASE_URL: `http://127.0.0.1:${PROVIDERS_PORT}/a1111`,
         PROOFSHEET_RETRY_BASE_DELAY_MS: "100",
         PROOFSHEET_RETRY_JITTER: "false",
       }),

@@ -17,6 +17,11 @@ use serde_json::{json, Value};
 /// Seedream 3.0 and SeedEdit take seeds up to 2^31 - 1 (4.x ignores them).
 const MAX_SEED: u64 = 2_147_483_647;
 
+/// Seedream 3.0 and SeedEdit 3.0 (`doubao-seedream-3-0-…`, `doubao-seededit-3-0-…`).
+fn is_3_0(model_id: &str) -> bool {
+    model_id.contains("seedream-3-0") || model_id.contains("seededit-3-0")
+}
+
 pub struct ArkProvider {
     http: reqwest::Client,
     credentials: Credentials,
@@ -53,9 +58,12 @@ impl ArkProvider {
             "size": request.size,
             "response_format": "url",
             "watermark": self.watermark,
-            "sequential_image_generation": "disabled",
             "stream": false,
         });
+        // Group generation is a Seedream 4.x field; 3.0 models refuse a request that names it.
+        if !is_3_0(model_id) {
+            body["sequential_image_generation"] = json!("disabled");
+        }
         if seed {
             body["seed"] = json!(request.seed % (MAX_SEED + 1));
         }
