@@ -24,7 +24,13 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 /// How long Replicate may hold the create call open waiting for the output (its maximum is 60).
-const WAIT_SECS: u32 = 60;
+/// Short on purpose: until the create call answers we do not know the prediction's id, so a
+/// generation cancelled in that window cannot cancel its prediction. FLUX usually finishes
+/// within it anyway; slower runs are polled, and cancelling those works.
+const WAIT_SECS: u32 = 5;
+/// Replicate cancels a prediction still running this long after creation (`Cancel-After`): a
+/// backstop for one whose generation was dropped before its id was known.
+const CANCEL_AFTER: &str = "5m";
 /// Polling starts fast (FLUX often finishes in seconds) and slows to this.
 const FIRST_POLL: Duration = Duration::from_millis(500);
 const MAX_POLL: Duration = Duration::from_secs(5);
@@ -163,6 +169,7 @@ impl ProviderClient for ReplicateProvider {
             .post(format!("{}/models/{model}/predictions", self.base_url))
             .bearer_auth(&self.credentials.api_key)
             .header("Prefer", format!("wait={WAIT_SECS}"))
+            .header("Cancel-After", CANCEL_AFTER)
             .json(&json!({"input": {
                 "prompt": words,
                 "aspect_ratio": request.size,
