@@ -6,10 +6,10 @@ use crate::model::{shorten, validate_request, GenerateRequest, GeneratedImage, E
 use crate::server::admission::Refusal;
 use crate::server::fallback::{plan, Plan};
 use crate::server::flow::{Attempts, FlowError};
+use crate::server::http::error_response::internal;
 use crate::server::nodes::generate_image::GenerationState;
 use crate::server::providers::ProviderError;
 use crate::server::state::AppState;
-use std::sync::atomic::{AtomicU64, Ordering};
 use tracing::Instrument;
 
 pub async fn generate(
@@ -214,12 +214,4 @@ fn unknown_engine(state: &AppState, engine: &str) -> AppError {
             known.join(", ")
         ),
     }
-}
-
-/// Logs the cause under a fresh reference and returns only the reference.
-fn internal(cause: &str) -> AppError {
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    let reference = format!("E{:04}", NEXT.fetch_add(1, Ordering::Relaxed));
-    tracing::error!(%reference, cause, "internal error");
-    AppError::Internal { reference }
 }

@@ -14,7 +14,7 @@
 //! so its status and words cannot be changed; bodies are at most 256 KiB, and decoding one twice
 //! costs well under a millisecond.
 
-use super::body::{check_declared_length, read_body};
+use super::body::{check_declared_length, declared_length, read_body};
 use super::decode::decode_json;
 use super::error_response::{error_response, refusal};
 use crate::api::{CancelGeneration, GenerateImage};
@@ -22,7 +22,7 @@ use crate::error::AppError;
 use crate::model::shorten;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, ORIGIN};
+use axum::http::header::{CONTENT_TYPE, HOST, ORIGIN};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -121,11 +121,7 @@ pub async fn api_gate(State(gate): State<Arc<ApiGate>>, request: Request, next: 
         );
     }
     let (parts, body) = request.into_parts();
-    let declared = parts
-        .headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
+    let declared = declared_length(&parts.headers);
     let read = match check_declared_length(declared, gate.max_body_bytes) {
         Ok(()) => read_body(body, gate.max_body_bytes, gate.body_timeout).await,
         Err(error) => Err(error),
@@ -171,11 +167,16 @@ pub fn same_origin(headers: &HeaderMap, allowed: &[String]) -> Result<(), String
 }
 
 pub fn is_json(headers: &HeaderMap) -> bool {
+    media_type(headers).is_some_and(|essence| essence.eq_ignore_ascii_case("application/json"))
+}
+
+/// The `Content-Type` without its parameters (`image/png` of `image/png; q=1`).
+pub fn media_type(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+        .map(str::trim)
 }
 
 #[cfg(test)]

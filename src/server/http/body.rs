@@ -1,13 +1,16 @@
-//! Reading a request body whole, bounded in size and in time. Every handler that reads a body goes
-//! through here, so a client cannot hold a request open by trickling its body, nor make us buffer
-//! more than the route allows (a chunked body has no `Content-Length` to refuse up front).
+//! Reading a request body, whole or chunk by chunk, bounded in size and in time. Every handler
+//! that reads a body goes through here, so a client cannot hold a request open by trickling its
+//! body, nor make us buffer more than the route allows (a chunked body has no `Content-Length` to
+//! refuse up front).
 
 use super::error_response::refusal;
 use axum::body::{Body, Bytes};
-use axum::http::StatusCode;
+use axum::http::header::CONTENT_LENGTH;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use http_body_util::{BodyExt as _, Limited};
 use std::time::Duration;
+use tokio::time::Instant;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BodyError {
@@ -50,6 +53,14 @@ impl BodyError {
     }
 }
 
+/// The body's length as `Content-Length` declares it; `None` for a chunked body.
+pub fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+}
+
 /// A declared length over the limit is refused before a byte is read.
 pub fn check_declared_length(declared: Option<u64>, limit: usize) -> Result<(), BodyError> {
     match declared {
@@ -58,15 +69,56 @@ pub fn check_declared_length(declared: Option<u64>, limit: usize) -> Result<(), 
     }
 }
 
+/// The whole body, for handlers that need all of it at once (small JSON).
 pub async fn read_body(body: Body, limit: usize, deadline: Duration) -> Result<Bytes, BodyError> {
-    let collect = Limited::new(body, limit).collect();
-    match tokio::time::timeout(deadline, collect).await {
-        Err(_elapsed) => Err(BodyError::TooSlow { after: deadline }),
-        Ok(Ok(collected)) => Ok(collected.to_bytes()),
-        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => {
-            Err(BodyError::TooLarge { limit })
+    let mut body = BoundedBody::new(body, limit, deadline);
+    let mut whole = Vec::new();
+    while let Some(chunk) = body.chunk().await? {
+        whole.extend_from_slice(&chunk);
+    }
+    Ok(whole.into())
+}
+
+/// A body read chunk by chunk as it arrives (an upload streamed to disk): refused once it passes
+/// `limit` bytes, or when it has not ended `deadline` after this was made.
+pub struct BoundedBody {
+    body: Limited<Body>,
+    limit: usize,
+    deadline: Duration,
+    ends_by: Instant,
+}
+
+impl BoundedBody {
+    pub fn new(body: Body, limit: usize, deadline: Duration) -> Self {
+        BoundedBody {
+            body: Limited::new(body, limit),
+            limit,
+            deadline,
+            ends_by: Instant::now() + deadline,
         }
-        Ok(Err(_)) => Err(BodyError::Broken),
+    }
+
+    /// The next chunk of data; `None` once the body has ended.
+    pub async fn chunk(&mut self) -> Result<Option<Bytes>, BodyError> {
+        loop {
+            let frame = match tokio::time::timeout_at(self.ends_by, self.body.frame()).await {
+                Err(_elapsed) => {
+                    return Err(BodyError::TooSlow {
+                        after: self.deadline,
+                    })
+                }
+                Ok(None) => return Ok(None),
+                Ok(Some(Err(error))) if error.is::<http_body_util::LengthLimitError>() => {
+                    return Err(BodyError::TooLarge { limit: self.limit })
+                }
+                Ok(Some(Err(_))) => return Err(BodyError::Broken),
+                Ok(Some(Ok(frame))) => frame,
+            };
+            // Trailers carry no data; skip them.
+            if let Ok(data) = frame.into_data() {
+                return Ok(Some(data));
+            }
+        }
     }
 }
 
@@ -74,7 +126,7 @@ pub async fn read_body(body: Body, limit: usize, deadline: Duration) -> Result<B
 mod tests {
     use super::*;
     use axum::body::Body;
-    use futures_util::stream;
+    use futures_util::{stream, StreamExt as _};
 
     fn chunked(chunks: Vec<&'static [u8]>) -> Body {
         Body::from_stream(stream::iter(
@@ -107,6 +159,22 @@ mod tests {
             }
         );
         assert_eq!(error.status(), StatusCode::REQUEST_TIMEOUT);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn chunks_arrive_one_by_one_and_the_deadline_covers_them_all() {
+        let first_then_nothing = Body::from_stream(
+            stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(b"ab"))])
+                .chain(stream::pending()),
+        );
+        let mut body = BoundedBody::new(first_then_nothing, 4, Duration::from_secs(30));
+        assert_eq!(body.chunk().await, Ok(Some(Bytes::from_static(b"ab"))));
+        assert_eq!(
+            body.chunk().await,
+            Err(BodyError::TooSlow {
+                after: Duration::from_secs(30)
+            })
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ use crate::error::AppError;
 use axum::http::header::{HeaderName, HeaderValue, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 pub fn error_response(error: &AppError) -> Response {
     let status =
@@ -23,6 +24,14 @@ pub fn refusal(status: StatusCode, message: impl Into<String>) -> Response {
         status: status.as_u16(),
         message: message.into(),
     })
+}
+
+/// Logs the cause under a fresh reference and returns only the reference.
+pub fn internal(cause: &str) -> AppError {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let reference = format!("E{:04}", NEXT.fetch_add(1, Ordering::Relaxed));
+    tracing::error!(%reference, cause, "internal error");
+    AppError::Internal { reference }
 }
 
 /// `Retry-After` for a busy engine, `WWW-Authenticate` for a missing sign-in.
