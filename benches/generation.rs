@@ -391,6 +391,7 @@ fn openai_request(request_id: String) -> GenerateRequest {
         styling: Default::default(),
         refinements: vec![],
         parent: None,
+        references: vec![],
     }
 }
 

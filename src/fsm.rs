@@ -427,6 +427,7 @@ fn first_request(draft: &Draft, fresh: Fresh) -> GenerateRequest {
         seed: fresh.seed,
         refinements: Vec::new(),
         parent: None,
+        references: Vec::new(),
     }
 }
 

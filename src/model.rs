@@ -60,6 +60,9 @@ pub struct ModelInfo {
     /// The public price list, when known.
     #[serde(default)]
     pub prices: Option<Prices>,
+    /// How many reference images the model takes with a prompt; 0 when it takes none.
+    #[serde(default)]
+    pub max_references: u32,
 }
 
 impl EngineInfo {
@@ -118,6 +121,24 @@ pub struct GenerateRequest {
     pub refinements: Vec<String>,
     /// The attempt this one refines, when it is a refinement.
     pub parent: Option<ParentImage>,
+    /// Reference images, by the ids `POST /api/references` answered, in the order the model
+    /// should see them; at most the model's `max_references`.
+    #[serde(default)]
+    pub references: Vec<String>,
+}
+
+/// What is wrong with an id `is_reference_id` refuses, echoing only its start.
+pub fn malformed_reference_id(id: &str) -> String {
+    format!(
+        "\"{}\" is not a reference image id (64 hex digits, as POST /api/references answers).",
+        shorten(id, ECHO_CHARS)
+    )
+}
+
+/// A reference image id as the server makes them: 64 lowercase hex digits (a SHA-256). Checked
+/// before an id reaches a file name or a message.
+pub fn is_reference_id(id: &str) -> bool {
+    id.len() == 64 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// How a picture should look beyond its prompt. A model that has a field for a choice gets it
@@ -443,7 +464,37 @@ pub fn validate_request(request: &GenerateRequest, engine: &EngineInfo) -> Resul
             ));
         }
     }
-    validate_styling(&request.styling, model, &label, engine)
+    validate_styling(&request.styling, model, &label, engine)?;
+    validate_references(&request.references, model, &label)
+}
+
+/// As many reference ids as the model takes, each one well formed. (Whether the server still has
+/// them is for the server to say.)
+fn validate_references(
+    references: &[String],
+    model: &ModelInfo,
+    label: &str,
+) -> Result<(), AppError> {
+    let max = model.max_references as usize;
+    if references.len() > max {
+        let takes = match max {
+            0 => "takes no reference images".to_string(),
+            1 => "takes at most 1 reference image".to_string(),
+            n => format!("takes at most {n} reference images"),
+        };
+        let extra = references.len() - max;
+        return Err(invalid(
+            "references",
+            format!(
+                "{label} {takes}; remove {extra} of the {}.",
+                references.len()
+            ),
+        ));
+    }
+    match references.iter().find(|id| !is_reference_id(id)) {
+        Some(bad) => Err(invalid("references", malformed_reference_id(bad))),
+        None => Ok(()),
+    }
 }
 
 fn invalid(field: &str, message: String) -> AppError {
@@ -571,6 +622,7 @@ pub(crate) mod test_support {
                 palette_presets: Vec::new(),
                 custom_palette: false,
                 prices: None,
+                max_references: 0,
             }],
         }
     }
@@ -605,6 +657,7 @@ mod tests {
             styling: Default::default(),
             refinements: vec![],
             parent: None,
+            references: vec![],
         }
     }
 
@@ -805,6 +858,47 @@ mod tests {
             error.to_string(),
             "\"teal\" is not a colour; write it as #rgb or #rrggbb."
         );
+    }
+
+    #[test]
+    fn references_are_counted_against_the_model_and_must_be_ids() {
+        let id = "ab".repeat(32);
+        let mut r = request("a cat");
+        r.references = vec![id.clone()];
+        assert_eq!(
+            validate_request(&r, &engine()).unwrap_err().to_string(),
+            "OpenAI · gpt-image-1 takes no reference images; remove 1 of the 1."
+        );
+        let mut engine = engine();
+        engine.models[0].max_references = 2;
+        r.references = vec![id.clone(), id.clone(), id.clone()];
+        assert_eq!(
+            validate_request(&r, &engine).unwrap_err().to_string(),
+            "OpenAI · gpt-image-1 takes at most 2 reference images; remove 1 of the 3."
+        );
+        r.references = vec![id.clone(), "AB".repeat(32)];
+        let error = validate_request(&r, &engine).unwrap_err();
+        assert!(
+            matches!(&error, AppError::InvalidInput { field, .. } if field == "references"),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains("is not a reference image id"));
+        r.references = vec![id];
+        assert!(validate_request(&r, &engine).is_ok());
+    }
+
+    #[test]
+    fn reference_ids_are_64_lowercase_hex_digits() {
+        assert!(is_reference_id(&"0f".repeat(32)));
+        for bad in [
+            String::new(),
+            "0f".repeat(31),
+            "0F".repeat(32),
+            format!("{}g", "0".repeat(63)),
+            format!("../{}", "0".repeat(61)),
+        ] {
+            assert!(!is_reference_id(&bad), "{bad}");
+        }
     }
 
     #[test]

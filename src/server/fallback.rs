@@ -37,6 +37,11 @@ pub fn plan(
         return None;
     }
     let model = &fallback.models[0];
+    // A picture made without the person's reference images would be another picture, not the
+    // same request elsewhere: then the primary's failure stands.
+    if request.references.len() > model.max_references as usize {
+        return None;
+    }
     let carried = carry_options(model, &request.size, request.quality.as_deref());
     let styling = &request.styling;
     let styling = Styling {
@@ -94,6 +99,7 @@ mod tests {
             },
             refinements: vec![],
             parent: None,
+            references: vec![],
         }
     }
 
@@ -155,5 +161,20 @@ mod tests {
         flux.unavailable = Some("Set REPLICATE_API_TOKEN".into());
         assert_eq!(plan(&ideogram, Some(&flux), &request(), &outage()), None);
         assert_eq!(plan(&ideogram, None, &request(), &outage()), None);
+    }
+
+    #[test]
+    fn references_go_only_to_a_fallback_that_takes_them_all() {
+        let mut ideogram = engine("ideogram", "Ideogram", "v3", &["16:9"], &[]);
+        ideogram.models[0].max_references = 2;
+        let mut flux = engine("replicate", "Replicate", "flux", &["16:9"], &[]);
+        let with_two = GenerateRequest {
+            references: vec!["ab".repeat(32), "cd".repeat(32)],
+            ..request()
+        };
+        assert_eq!(plan(&ideogram, Some(&flux), &with_two, &outage()), None);
+        flux.models[0].max_references = 2;
+        let plan = plan(&ideogram, Some(&flux), &with_two, &outage()).unwrap();
+        assert_eq!(plan.request.references, with_two.references);
     }
 }

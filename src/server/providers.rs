@@ -267,6 +267,7 @@ mod tests {
             styling: Default::default(),
             refinements: vec![],
             parent: None,
+            references: vec![],
         }
     }
 

@@ -72,6 +72,7 @@ pub fn request(id: &str, engine: &str, prompt: &str) -> GenerateRequest {
         styling: Default::default(),
         refinements: vec![],
         parent: None,
+        references: vec![],
     }
 }
 

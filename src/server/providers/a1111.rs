@@ -169,6 +169,7 @@ mod tests {
             },
             refinements: vec![],
             parent: None,
+            references: vec![],
         }
     }
 

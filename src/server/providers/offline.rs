@@ -130,6 +130,7 @@ mod tests {
             styling: Default::default(),
             refinements: vec![],
             parent: None,
+            references: vec![],
         }
     }
 

@@ -111,6 +111,7 @@ fn request() -> GenerateRequest {
         styling: Default::default(),
         refinements: vec!["warmer".into()],
         parent: None,
+        references: vec![],
     }
 }
 
