@@ -12,6 +12,7 @@ pub mod nodes;
 pub mod png_text;
 pub mod provenance;
 pub mod providers;
+pub mod references;
 pub mod site;
 pub mod state;
 

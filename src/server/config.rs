@@ -10,15 +10,20 @@ use crate::model::{validate_swatches, Palette, Template};
 use providers::PROVIDER_ENV_PREFIX;
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::server::admission::EngineLimit;
 use crate::server::flow::RetryPolicy;
 use crate::server::http::serve::ConnectionLimits;
 use crate::server::providers::http::FetchLimits;
+use crate::server::references::normalize::ImageLimits;
 
 const BUILT_IN: &str = include_str!("../../Leptos.toml");
 const ENV_PREFIX: &str = "PROOFSHEET_";
+/// The issue names the data directory's variable so; PROOFSHEET_STORAGE_DATA_DIR works too, and
+/// this one wins when both are set.
+const DATA_DIR_VAR: &str = "PROOFSHEET_DATA_DIR";
 const MIN_TOKEN_CHARS: usize = 16;
 
 #[derive(Clone, Debug, Deserialize)]
@@ -30,6 +35,7 @@ pub struct Settings {
     pub retry: RetrySettings,
     pub generation: GenerationSettings,
     pub limits: Limits,
+    pub storage: StorageSettings,
     pub providers: Vec<ProviderSettings>,
     /// Prompts people fill in (`[[templates]]`); none when the file lists none.
     #[serde(default)]
@@ -111,6 +117,12 @@ pub struct Limits {
     /// …and within this time.
     pub result_timeout_secs: u64,
     pub max_request_bytes: usize,
+    /// A reference image upload is refused beyond this size…
+    pub max_upload_bytes: usize,
+    /// …or when its header declares more pixels than this (before anything is decoded)…
+    pub max_reference_pixels: u64,
+    /// …and is scaled down to this longest side when stored.
+    pub max_reference_side: u32,
 }
 
 impl Limits {
@@ -120,6 +132,20 @@ impl Limits {
             timeout: Duration::from_secs(self.result_timeout_secs),
         }
     }
+
+    pub fn reference_images(&self) -> ImageLimits {
+        ImageLimits {
+            max_pixels: self.max_reference_pixels,
+            max_side: self.max_reference_side,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageSettings {
+    /// Uploaded reference images live under `references/` here.
+    pub data_dir: PathBuf,
 }
 
 impl ConnectionSettings {
@@ -187,6 +213,9 @@ impl Settings {
                 // Secrets, read below; never part of the file's table.
                 "PROOFSHEET_ACCESS_TOKEN" | "PROOFSHEET_SESSION_SECRET" | "PROOFSHEET_CONFIG" => {}
                 "LEPTOS_SITE_ADDR" => set(&mut table, "site", "addr", value)?,
+                // Applied after the loop, so it wins over PROOFSHEET_STORAGE_DATA_DIR whatever
+                // order the environment lists them in.
+                DATA_DIR_VAR => {}
                 _ => {
                     if let Some(rest) = name.strip_prefix(PROVIDER_ENV_PREFIX) {
                         providers::override_entry(&mut table, rest, value)?;
@@ -203,6 +232,9 @@ impl Settings {
                     }
                 }
             }
+        }
+        if let Some(dir) = env.get(DATA_DIR_VAR) {
+            set(&mut table, "storage", "data_dir", dir)?;
         }
         let mut settings: Settings = toml::Value::Table(table)
             .try_into()
@@ -232,6 +264,21 @@ impl Settings {
         }
         if self.generation.max_running == 0 || self.generation.offline_max_running == 0 {
             return Err("generation.max_running and offline_max_running must be at least 1".into());
+        }
+        let limits = &self.limits;
+        if limits.max_upload_bytes == 0
+            || limits.max_reference_pixels == 0
+            || limits.max_reference_side == 0
+        {
+            return Err(
+                "limits.max_upload_bytes, max_reference_pixels and max_reference_side must be positive"
+                    .into(),
+            );
+        }
+        if self.storage.data_dir.as_os_str().is_empty() {
+            return Err(format!(
+                "storage.data_dir is empty; set {DATA_DIR_VAR} to a writable directory"
+            ));
         }
         if let Some(token) = &self.access.token {
             // A short shared token can be guessed; say so at start rather than be guessed later.
@@ -432,6 +479,37 @@ mod tests {
         .unwrap();
         assert_eq!((s.retry.max_attempts, s.retry.jitter), (5, false));
         assert_eq!(s.site.addr, "127.0.0.1:3999");
+    }
+
+    #[test]
+    fn the_data_directory_comes_from_proofsheet_data_dir_first() {
+        let s = Settings::from_parts(BUILT_IN, env(&[])).unwrap();
+        assert_eq!(s.storage.data_dir, PathBuf::from("data"));
+        let s = Settings::from_parts(
+            BUILT_IN,
+            env(&[("PROOFSHEET_STORAGE_DATA_DIR", "/srv/by-section")]),
+        )
+        .unwrap();
+        assert_eq!(s.storage.data_dir, PathBuf::from("/srv/by-section"));
+        let s = Settings::from_parts(
+            BUILT_IN,
+            env(&[
+                ("PROOFSHEET_STORAGE_DATA_DIR", "/srv/by-section"),
+                ("PROOFSHEET_DATA_DIR", "/srv/proofsheet"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.storage.data_dir, PathBuf::from("/srv/proofsheet"));
+        let err = Settings::from_parts(BUILT_IN, env(&[("PROOFSHEET_DATA_DIR", "")])).unwrap_err();
+        assert!(err.contains("set PROOFSHEET_DATA_DIR"), "{err}");
+    }
+
+    #[test]
+    fn upload_limits_default_to_20_mb_50_megapixels_and_2048_pixels() {
+        let s = Settings::from_parts(BUILT_IN, env(&[])).unwrap();
+        assert_eq!(s.limits.max_upload_bytes, 20_000_000);
+        let images = s.limits.reference_images();
+        assert_eq!((images.max_pixels, images.max_side), (50_000_000, 2048));
     }
 
     #[test]

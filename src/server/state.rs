@@ -1,5 +1,5 @@
-//! What every request can reach: settings, providers, the generation flow, and generations in
-//! progress. Built once at start; cheap to clone.
+//! What every request can reach: settings, providers, the generation flow, generations in
+//! progress, and reference images. Built once at start; cheap to clone.
 
 use crate::error::AppError;
 use crate::server::access::Access;
@@ -9,6 +9,7 @@ use crate::server::flow::Flow;
 use crate::server::inflight::InFlight;
 use crate::server::nodes::generate_image::{generation_flow, GenerationState};
 use crate::server::providers::{ProviderError, ProviderRegistry};
+use crate::server::references::ReferenceStore;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub admission: Arc<Admission>,
     /// `None` when access control is off.
     pub access: Option<Arc<Access>>,
+    /// Uploaded reference images, under the data directory; provider clients read them here.
+    pub references: Arc<ReferenceStore>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -42,7 +45,8 @@ impl AppState {
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         let providers = ProviderRegistry::from_settings(&settings, http)?;
-        let mut state = Self::with_providers(leptos_options, settings, providers);
+        let references = ReferenceStore::open(&settings.storage.data_dir)?;
+        let mut state = Self::with_providers(leptos_options, settings, providers, references);
         state.access = Access::from_settings(&state.settings.access)?;
         Ok(state)
     }
@@ -51,6 +55,7 @@ impl AppState {
         leptos_options: LeptosOptions,
         settings: Settings,
         providers: ProviderRegistry,
+        references: ReferenceStore,
     ) -> Self {
         let limits = providers.catalog().engines.into_iter().map(|engine| {
             let limit = settings.generation.limit_for(engine.offline);
@@ -73,6 +78,7 @@ impl AppState {
             inflight: Arc::default(),
             admission,
             access: None,
+            references: Arc::new(references),
         }
     }
 }

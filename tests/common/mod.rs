@@ -24,9 +24,18 @@ const FAST_RETRIES: [(&str, &str); 2] = [
     ("PROOFSHEET_RETRY_JITTER", "false"),
 ];
 
+/// Where tests keep reference images unless they give a directory of their own: under cargo's
+/// scratch directory for tests, never in the working tree.
+const DATA_DIR: (&str, &str) = (
+    "PROOFSHEET_DATA_DIR",
+    concat!(env!("CARGO_TARGET_TMPDIR"), "/test-data"),
+);
+
 pub fn settings(env: &[(&str, &str)]) -> Settings {
+    // Later pairs win, so a test's own values replace these defaults.
     let pairs = FAST_RETRIES
         .iter()
+        .chain([&DATA_DIR])
         .chain(env)
         .map(|(k, v)| (k.to_string(), v.to_string()));
     Settings::from_parts(LEPTOS_TOML, pairs).expect("test settings are valid")

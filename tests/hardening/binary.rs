@@ -30,6 +30,10 @@ impl Binary {
             .env("LEPTOS_OUTPUT_NAME", "proofsheet")
             .env("LEPTOS_SITE_ROOT", "target/site")
             .env("RUST_LOG", "proofsheet=info,warn")
+            .env(
+                "PROOFSHEET_DATA_DIR",
+                concat!(env!("CARGO_TARGET_TMPDIR"), "/binary-data"),
+            )
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
