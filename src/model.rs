@@ -127,6 +127,19 @@ pub struct GenerateRequest {
     pub references: Vec<String>,
 }
 
+/// What `POST /api/references` answers: a reference image as the server stored it (upright, no
+/// larger than its side limit). `id` is the SHA-256 of the stored bytes, which `bytes` counts;
+/// `original_bytes` counts what was uploaded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferenceImage {
+    pub id: String,
+    pub mime: String,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: u64,
+    pub original_bytes: u64,
+}
+
 /// What is wrong with an id `is_reference_id` refuses, echoing only its start.
 pub fn malformed_reference_id(id: &str) -> String {
     format!(

@@ -21,7 +21,7 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use http::api_gate::{api_gate, ApiGate};
 use http::page_body::{finish_unread, finish_unread_pages};
@@ -34,8 +34,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tower_http::services::ServeDir;
 
-/// The whole HTTP surface: pages, server functions under /api, the login page, static files. A
-/// function so tests can drive it without a socket.
+/// The whole HTTP surface: pages, server functions under /api, reference image uploads, the login
+/// page, static files. A function so tests can drive it without a socket.
 pub fn build_router(state: AppState) -> Router {
     let settings = &state.settings;
     let gate = Arc::new(ApiGate {
@@ -53,6 +53,14 @@ pub fn build_router(state: AppState) -> Router {
         .merge(pages)
         .route("/login", get(access::login_form).post(access::login_submit))
         .route("/logout", get(access::logout).post(access::logout))
+        .route(
+            "/api/references",
+            post(references::upload::upload_reference),
+        )
+        .route(
+            "/api/references/{id}",
+            get(references::upload::serve_reference),
+        )
         .nest_service("/pkg", bundle_files(&state))
         .fallback_service(public_files(&state))
         .layer(from_fn_with_state(gate, api_gate))

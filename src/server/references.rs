@@ -1,11 +1,12 @@
-//! Reference images: made fit for providers (`normalize`), kept on disk under their SHA-256
-//! (`store`), and named by that id in a `GenerateRequest`.
+//! Reference images: uploaded once (`upload`), made fit for providers (`normalize`), kept on disk
+//! under their SHA-256 (`store`), and named by that id in a `GenerateRequest`.
 //!
 //! For provider clients: `references_of(store, request)` gives the bytes and type of each
 //! reference a request names, in its order, ready to send.
 
 pub mod normalize;
 pub mod store;
+pub mod upload;
 
 pub use store::{Reference, ReferenceStore};
 

@@ -9,6 +9,7 @@ use crate::server::flow::Flow;
 use crate::server::inflight::InFlight;
 use crate::server::nodes::generate_image::{generation_flow, GenerationState};
 use crate::server::providers::{ProviderError, ProviderRegistry};
+use crate::server::references::upload::Uploads;
 use crate::server::references::ReferenceStore;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -27,6 +28,7 @@ pub struct AppState {
     pub access: Option<Arc<Access>>,
     /// Uploaded reference images, under the data directory; provider clients read them here.
     pub references: Arc<ReferenceStore>,
+    pub uploads: Arc<Uploads>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -70,6 +72,7 @@ impl AppState {
             Arc::clone(&providers),
             settings.retry.policy(),
         ));
+        let uploads = Arc::new(Uploads::from_settings(&settings));
         AppState {
             leptos_options,
             settings: Arc::new(settings),
@@ -79,6 +82,7 @@ impl AppState {
             admission,
             access: None,
             references: Arc::new(references),
+            uploads,
         }
     }
 }

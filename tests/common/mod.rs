@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests: settings made from the real `Leptos.toml` plus
-//! environment pairs, an `AppState`, requests, and a bounded poll for the mock's ledger.
+//! environment pairs, an `AppState`, the real server on a free port (`server`), requests, and a
+//! bounded poll for the mock's ledger.
 //!
 //! Each test binary uses only part of this module, hence the `dead_code` allowance.
 #![allow(dead_code)]
@@ -10,6 +11,8 @@ use proofsheet::model::{GenerateRequest, ParentImage};
 use proofsheet::server::config::Settings;
 use proofsheet::server::state::AppState;
 use std::time::Duration;
+
+pub mod server;
 
 /// The key the mock is started with and, unless a test says otherwise, the one configured.
 pub const API_KEY: &str = "sk-fake-test-qkzv";

@@ -10,5 +10,6 @@ mod access;
 mod binary;
 mod headers;
 mod malformed;
-mod server;
 mod slow_clients;
+
+use common::server;

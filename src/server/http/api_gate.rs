@@ -1,5 +1,6 @@
-//! The checks every `/api/` request passes before a server function sees it. server_fn would
-//! answer all of these with `500` and serde's words, or start a generation for any web page:
+//! The checks every `/api/` request passes before a server function (or the reference image
+//! route) sees it. server_fn would answer all of these with `500` and serde's words, or start a
+//! generation for any web page:
 //!
 //! - the endpoint and method exist (404 / 405);
 //! - a `POST` comes from our own pages or from a non-browser client: a browser request from
@@ -9,6 +10,10 @@
 //!   (408);
 //! - the JSON decodes into the function's arguments, or the caller learns which field is wrong
 //!   and why (400).
+//!
+//! The one `POST` that is not JSON, a reference image upload, passes the origin check here and
+//! then bounds its own body (`server::references::upload`): its limit is megabytes, not the
+//! JSON limit, and it streams to disk instead of being held in memory.
 //!
 //! Why decode here and again in server_fn: its decoding error happens before our function runs,
 //! so its status and words cannot be changed; bodies are at most 256 KiB, and decoding one twice
@@ -43,37 +48,68 @@ pub struct ApiGate {
 type ArgumentCheck = fn(&[u8]) -> Result<(), (String, String)>;
 
 struct Endpoint {
+    /// A path; a last segment `{id}` stands for any one non-empty segment.
     path: &'static str,
     method: Method,
-    arguments: Option<ArgumentCheck>,
+    body: Payload,
 }
 
-fn endpoints() -> [Endpoint; 5] {
+/// What an endpoint's request carries, and so what the gate checks before passing it on.
+enum Payload {
+    None,
+    /// JSON arguments, read whole here and decoded once to explain any error.
+    Json(ArgumentCheck),
+    /// A file the endpoint streams to disk under its own limit; the gate checks only its origin.
+    Upload,
+}
+
+impl Endpoint {
+    fn matches(&self, path: &str) -> bool {
+        match self.path.strip_suffix("{id}") {
+            Some(prefix) => path
+                .strip_prefix(prefix)
+                .is_some_and(|id| !id.is_empty() && !id.contains('/')),
+            None => self.path == path,
+        }
+    }
+}
+
+fn endpoints() -> [Endpoint; 7] {
     [
         Endpoint {
             path: "/api/generate_image",
             method: Method::POST,
-            arguments: Some(arguments::<GenerateImage>),
+            body: Payload::Json(arguments::<GenerateImage>),
         },
         Endpoint {
             path: "/api/cancel_generation",
             method: Method::POST,
-            arguments: Some(arguments::<CancelGeneration>),
+            body: Payload::Json(arguments::<CancelGeneration>),
         },
         Endpoint {
             path: "/api/list_engines",
             method: Method::GET,
-            arguments: None,
+            body: Payload::None,
         },
         Endpoint {
             path: "/api/list_templates",
             method: Method::GET,
-            arguments: None,
+            body: Payload::None,
         },
         Endpoint {
             path: "/api/signed_in_user",
             method: Method::GET,
-            arguments: None,
+            body: Payload::None,
+        },
+        Endpoint {
+            path: "/api/references",
+            method: Method::POST,
+            body: Payload::Upload,
+        },
+        Endpoint {
+            path: "/api/references/{id}",
+            method: Method::GET,
+            body: Payload::None,
         },
     ]
 }
@@ -88,7 +124,7 @@ pub async fn api_gate(State(gate): State<Arc<ApiGate>>, request: Request, next: 
     }
     let Some(endpoint) = endpoints()
         .into_iter()
-        .find(|e| e.path == request.uri().path())
+        .find(|e| e.matches(request.uri().path()))
     else {
         return refusal(
             StatusCode::NOT_FOUND,
@@ -104,9 +140,9 @@ pub async fn api_gate(State(gate): State<Arc<ApiGate>>, request: Request, next: 
             format!("{} accepts only {}.", endpoint.path, endpoint.method),
         );
     }
-    let Some(check_arguments) = endpoint.arguments else {
+    if matches!(endpoint.body, Payload::None) {
         return next.run(request).await;
-    };
+    }
     if let Err(origin) = same_origin(request.headers(), &gate.allowed_origins) {
         tracing::warn!(origin = %shorten(&origin, 80), "refused a cross-origin API call");
         return refusal(
@@ -114,6 +150,9 @@ pub async fn api_gate(State(gate): State<Arc<ApiGate>>, request: Request, next: 
             "This API accepts calls only from Proofsheet's own pages (or clients that send no Origin).",
         );
     }
+    let Payload::Json(check_arguments) = endpoint.body else {
+        return next.run(request).await;
+    };
     if !is_json(request.headers()) {
         return refusal(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -229,6 +268,18 @@ mod tests {
             ("origin", "https://tools.example.com"),
         ]);
         assert!(same_origin(&listed, &["https://tools.example.com/".into()]).is_ok());
+    }
+
+    #[test]
+    fn an_id_segment_matches_one_segment() {
+        let reference = endpoints()
+            .into_iter()
+            .find(|e| e.path == "/api/references/{id}")
+            .unwrap();
+        assert!(reference.matches("/api/references/abc"));
+        for other in ["/api/references", "/api/references/", "/api/references/a/b"] {
+            assert!(!reference.matches(other), "{other}");
+        }
     }
 
     #[test]

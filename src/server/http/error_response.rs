@@ -1,6 +1,7 @@
 //! An `AppError` as an HTTP answer: the README's JSON shape, the status `AppError::http_status`
 //! gives, and the headers that status calls for. Used by the routes outside server functions
-//! (the API gate, access control) and, for the headers, by the server functions themselves.
+//! (the API gate, access control, reference images) and, for the headers, by the server
+//! functions themselves.
 
 use crate::error::AppError;
 use axum::http::header::{HeaderName, HeaderValue, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};

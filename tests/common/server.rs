@@ -28,11 +28,11 @@ impl Drop for Running {
 
 /// Starts the server with settings from the shipped `Leptos.toml` plus `env`.
 pub async fn start(env: &[(&str, &str)]) -> Running {
-    start_with(crate::common::leptos_options(), env).await
+    start_with(super::leptos_options(), env).await
 }
 
 pub async fn start_with(options: LeptosOptions, env: &[(&str, &str)]) -> Running {
-    let settings = crate::common::settings(env);
+    let settings = super::settings(env);
     let limits = settings.connections.limits();
     let state = AppState::new(options, settings).expect("the app state builds");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
