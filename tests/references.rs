@@ -1,15 +1,17 @@
 //! Reference images through the real server on a free port: uploads stored once under their
 //! SHA-256, refusals in the API's shape (not an image, too large, a decompression bomb, another
-//! site's page), EXIF orientation and downscaling, and serving stored files back.
+//! site's page), EXIF orientation and downscaling, serving stored files back, and generations
+//! that name references.
 
 mod common;
 
 use common::server::{client, start, Running};
+use common::{decode_b64, itxt_entries};
 use futures_util::stream;
 use image::codecs::jpeg::JpegEncoder;
 use image::{DynamicImage, ImageEncoder as _, ImageFormat, Rgb, RgbImage};
 use proofsheet::error::AppError;
-use proofsheet::model::ReferenceImage;
+use proofsheet::model::{GeneratedImage, ReferenceImage};
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, ORIGIN};
 use reqwest::StatusCode;
 use sha2::{Digest as _, Sha256};
@@ -392,4 +394,80 @@ async fn another_sites_page_cannot_upload() {
         .await
         .unwrap();
     assert_eq!(own_page.status(), StatusCode::OK);
+}
+
+/// The offline engine, told that its model takes up to two references (no shipped engine does
+/// until its client sends them).
+const OFFLINE_WITH_REFERENCES: (&str, &str) = (
+    "PROOFSHEET_PROVIDER__OFFLINE__MODELS",
+    r#"[{id = "proofsheet-offline-1", sizes = ["512x512"], max_references = 2}]"#,
+);
+
+fn generate_body(references: &[&str]) -> serde_json::Value {
+    serde_json::json!({"request": {
+        "request_id": "refs-1", "engine": "offline", "prompt": "a red kite", "size": "512x512",
+        "quality": null, "seed": 1, "refinements": [], "parent": null, "references": references
+    }})
+}
+
+#[tokio::test]
+async fn a_generation_naming_a_missing_reference_is_400_and_a_stored_one_is_in_its_provenance() {
+    let studio = Studio::start(&[OFFLINE_WITH_REFERENCES]).await;
+    let missing = "9".repeat(64);
+    let response = client()
+        .post(studio.url("/api/generate_image"))
+        .json(&generate_body(&[&missing]))
+        .send()
+        .await
+        .unwrap();
+    let (status, error) = refusal(response).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    match error {
+        AppError::InvalidInput { field, message } => {
+            assert_eq!(field, "references");
+            assert_eq!(
+                message,
+                format!("The reference image {missing} is not on this server; upload it again.")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+
+    let reference = studio
+        .stored("image/png", encoded(&gradient(16, 16), ImageFormat::Png))
+        .await;
+    let response = client()
+        .post(studio.url("/api/generate_image"))
+        .json(&generate_body(&[&reference.id]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let image: GeneratedImage = response.json().await.unwrap();
+    let (_, record) = itxt_entries(&decode_b64(&image.b64))
+        .into_iter()
+        .find(|(keyword, _)| keyword == "proofsheet:provenance")
+        .expect("a provenance record");
+    let record: serde_json::Value = serde_json::from_str(&record).unwrap();
+    assert_eq!(
+        record["references"],
+        serde_json::json!([{"sha256": reference.id, "bytes": reference.bytes}])
+    );
+}
+
+#[tokio::test]
+async fn a_model_without_references_refuses_them() {
+    let studio = Studio::start(&[]).await;
+    let response = client()
+        .post(studio.url("/api/generate_image"))
+        .json(&generate_body(&[&"9".repeat(64)]))
+        .send()
+        .await
+        .unwrap();
+    let (status, error) = refusal(response).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        error.to_string(),
+        "Offline engine · proofsheet-offline-1 takes no reference images; remove 1 of the 1."
+    );
 }

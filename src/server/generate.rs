@@ -8,6 +8,7 @@ use crate::server::fallback::{plan, Plan};
 use crate::server::flow::{Attempts, FlowError};
 use crate::server::http::error_response::internal;
 use crate::server::nodes::generate_image::GenerationState;
+use crate::server::provenance::ReferenceRecord;
 use crate::server::providers::ProviderError;
 use crate::server::state::AppState;
 use tracing::Instrument;
@@ -22,14 +23,45 @@ pub async fn generate(
         .get(&request.engine)
         .ok_or_else(|| unknown_engine(state, &request.engine))?;
     validate_request(&request, provider.info())?;
+    let references = stored_references(state, &request.references).await?;
     let span =
         tracing::info_span!("generate", request_id = %request.request_id, engine = %request.engine);
-    run_cancellable(state, request).instrument(span).await
+    run_cancellable(state, request, references)
+        .instrument(span)
+        .await
+}
+
+/// Each reference the request names, as provenance records it; refused before anything runs
+/// when the server does not have one (it may have been uploaded to another server, or removed).
+async fn stored_references(
+    state: &AppState,
+    ids: &[String],
+) -> Result<Vec<ReferenceRecord>, AppError> {
+    let mut records = Vec::with_capacity(ids.len());
+    for id in ids {
+        let stored = state
+            .references
+            .find(id)
+            .await
+            .map_err(|e| internal(&format!("looking up reference {id}: {e}")))?
+            .ok_or_else(|| AppError::InvalidInput {
+                field: "references".into(),
+                message: format!(
+                    "The reference image {id} is not on this server; upload it again."
+                ),
+            })?;
+        records.push(ReferenceRecord {
+            sha256: id.clone(),
+            bytes: stored.bytes,
+        });
+    }
+    Ok(records)
 }
 
 async fn run_cancellable(
     state: &AppState,
     request: GenerateRequest,
+    references: Vec<ReferenceRecord>,
 ) -> Result<GeneratedImage, AppError> {
     let registration = state
         .inflight
@@ -40,7 +72,7 @@ async fn run_cancellable(
         })?;
     let mut unfinished = Unfinished { armed: true };
     let work = async {
-        let failed = match run_on_engine(state, request.clone()).await? {
+        let failed = match run_on_engine(state, request.clone(), &references).await? {
             Ok(image) => return Ok(image),
             Err(failed) => failed,
         };
@@ -48,7 +80,7 @@ async fn run_cancellable(
             return Err(failed.error.to_app_error(&failed.attempts));
         };
         tracing::warn!(fallback = %plan.request.engine, "trying the fallback engine");
-        match run_on_engine(state, plan.request).await? {
+        match run_on_engine(state, plan.request, &references).await? {
             Ok(image) => Ok(GeneratedImage {
                 fallback: Some(plan.note),
                 ..image
@@ -80,6 +112,7 @@ struct Failed {
 async fn run_on_engine(
     state: &AppState,
     request: GenerateRequest,
+    references: &[ReferenceRecord],
 ) -> Result<Result<GeneratedImage, Failed>, AppError> {
     let engine = request.engine.clone();
     // Waiting for a turn is inside the caller's select, so Cancel also reaches a queued one.
@@ -88,7 +121,7 @@ async fn run_on_engine(
         .admit(&engine)
         .await
         .map_err(|refusal| busy(state, &engine, refusal))?;
-    let mut store = GenerationState::new(request);
+    let mut store = GenerationState::new(request, references.to_vec());
     let outcome = state.generation.run(&mut store).await;
     drop(turn);
     match outcome {

@@ -1,5 +1,6 @@
 //! Stamps where a picture came from into the PNG itself, so a downloaded file can be traced
-//! later: prompt, refinements, provider, model, size, revised prompt, time and app version.
+//! later: prompt, refinements, reference images, provider, model, size, revised prompt, time and
+//! app version.
 
 use crate::model::GenerateRequest;
 use crate::server::png_text::embed_itxt;
@@ -9,11 +10,20 @@ use serde::Serialize;
 /// The iTXt keyword under which the JSON record is stored.
 pub const KEYWORD: &str = "proofsheet:provenance";
 
+/// A reference image the picture was made from: its SHA-256 (also its id on the server that
+/// stored it) and its size in bytes, so the very file can be recognised later.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReferenceRecord {
+    pub sha256: String,
+    pub bytes: u64,
+}
+
 #[derive(Serialize)]
 pub struct Provenance<'a> {
     pub app: String,
     pub prompt: &'a str,
     pub refinements: &'a [String],
+    pub references: &'a [ReferenceRecord],
     pub engine: &'a str,
     pub provider: &'a str,
     pub model: &'a str,
@@ -34,6 +44,7 @@ pub struct Provenance<'a> {
 impl<'a> Provenance<'a> {
     pub fn new(
         request: &'a GenerateRequest,
+        references: &'a [ReferenceRecord],
         provider: &'a dyn ImageProvider,
         image: &'a ProviderImage,
         generated_at_unix: u64,
@@ -44,6 +55,7 @@ impl<'a> Provenance<'a> {
             app: format!("Proofsheet {}", env!("CARGO_PKG_VERSION")),
             prompt: &request.prompt,
             refinements: &request.refinements,
+            references,
             engine: &provider.info().id,
             provider: &provider.info().provider,
             model: &image.model,

@@ -6,7 +6,7 @@ use crate::error::ProviderFailure;
 use crate::model::{Continuation, GenerateRequest, GeneratedImage};
 use crate::price::Price;
 use crate::server::flow::{Action, Attempts, Flow, FlowBuilder, Node, RetryPolicy};
-use crate::server::provenance::{stamp, Provenance};
+use crate::server::provenance::{stamp, Provenance, ReferenceRecord};
 use crate::server::providers::{ImageProvider, ProviderError, ProviderImage, ProviderRegistry};
 use base64::Engine as _;
 use std::sync::Arc;
@@ -15,13 +15,16 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// The shared store of the generation flow.
 pub struct GenerationState {
     pub request: GenerateRequest,
+    /// The reference images the request names, as the server found them, for provenance.
+    pub references: Vec<ReferenceRecord>,
     pub image: Option<GeneratedImage>,
 }
 
 impl GenerationState {
-    pub fn new(request: GenerateRequest) -> Self {
+    pub fn new(request: GenerateRequest, references: Vec<ReferenceRecord>) -> Self {
         GenerationState {
             request,
+            references,
             image: None,
         }
     }
@@ -108,6 +111,7 @@ impl Node<GenerationState> for GenerateImage {
             cost: cost.as_ref().map(Price::display),
             ..Provenance::new(
                 &request,
+                &shared.references,
                 provider.as_ref(),
                 &image,
                 created_at,

@@ -117,7 +117,12 @@ fn request() -> GenerateRequest {
 
 impl Harness {
     async fn run(&self) -> (GenerationState, Result<(), AppError>) {
-        let mut state = GenerationState::new(request());
+        // A reference image, as the server found it, for the provenance record.
+        let reference = ReferenceRecord {
+            sha256: "ab".repeat(32),
+            bytes: 1234,
+        };
+        let mut state = GenerationState::new(request(), vec![reference]);
         let result = match self.flow.run(&mut state).await {
             Ok(_) => Ok(()),
             Err(FlowError::Node {
@@ -212,10 +217,13 @@ async fn server_errors_back_off_exponentially() {
 #[tokio::test(start_paused = true)]
 async fn unknown_engine_fails_in_prep_without_a_call() {
     let h = harness(vec![]);
-    let mut state = GenerationState::new(GenerateRequest {
-        engine: "gemini".into(),
-        ..request()
-    });
+    let mut state = GenerationState::new(
+        GenerateRequest {
+            engine: "gemini".into(),
+            ..request()
+        },
+        vec![],
+    );
     let err = h.flow.run(&mut state).await.unwrap_err();
     assert!(matches!(
         err,
@@ -246,6 +254,10 @@ async fn post_stamps_provenance_into_the_png() {
     let record: serde_json::Value = serde_json::from_str(record).unwrap();
     assert_eq!(record["prompt"], "a red barn");
     assert_eq!(record["refinements"][0], "warmer");
+    assert_eq!(
+        record["references"],
+        serde_json::json!([{"sha256": "ab".repeat(32), "bytes": 1234}])
+    );
     assert_eq!(record["provider"], "OpenAI");
     assert_eq!(record["revised_prompt"], "revised");
     assert!(record["app"].as_str().unwrap().starts_with("Proofsheet "));
