@@ -20,10 +20,9 @@
 //!   rendering, sixteen waiting, the rest told to come back): how many were made and refused,
 //!   how long `GET /api/list_engines` took in the middle of it, and the server's peak memory.
 
-use std::fs::File;
-use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+#[path = "support/server.rs"]
+mod server;
+
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -31,6 +30,7 @@ use mock_openai::{MockConfig, MockServer, Step};
 use proofsheet::model::{GenerateRequest, GeneratedImage};
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
+use server::{client, Server};
 use tokio::task::JoinSet;
 
 const API_KEY: &str = "sk-fake-bench-key";
@@ -42,22 +42,9 @@ const WARMUP_RUNS: usize = 3;
 const TIMED_RUNS: usize = 40;
 const BURST_SIZE: usize = 100;
 const BURST_PROVIDER_DELAY_MS: u64 = 2_000;
-/// Bounds, so no request, start-up or poll can hang the benchmark.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
-const STARTUP_POLLS: u32 = 600;
-const STARTUP_POLL_INTERVAL: Duration = Duration::from_millis(50);
+/// Bounds, so no poll of the mock can hang the benchmark.
 const MOCK_POLL_INTERVAL: Duration = Duration::from_millis(5);
 const MOCK_POLLS: u32 = 12_000;
-/// Env vars that could send the server's provider calls through a proxy: traffic must stay on
-/// 127.0.0.1 whatever the caller's environment says.
-const PROXY_VARS: [&str; 6] = [
-    "HTTP_PROXY",
-    "http_proxy",
-    "HTTPS_PROXY",
-    "https_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-];
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -143,12 +130,12 @@ async fn burst(label: &str, image_padding_bytes: usize) {
     // One generation first, so the burst measures serving, not lazy start-up work.
     let warmup = timed(app.generate(&client, &openai_request("burst-warmup".into()))).await;
     expect_image(&warmup, "burst warm-up");
-    let idle_kib = app.memory_kib("VmRSS");
+    let idle_kib = app.server.memory_kib("VmRSS");
     let served = fire_burst(&mock, |i| {
         app.generate(&client, &openai_request(format!("burst-{i}")))
     })
     .await;
-    let peak_kib = app.memory_kib("VmHWM");
+    let peak_kib = app.server.memory_kib("VmHWM");
 
     let succeeded = served
         .samples
@@ -181,7 +168,7 @@ async fn bounded_burst() {
     let mock = start_mock(0).await;
     let app = App::start_with(&mock, "bounded-burst", &[]).await;
     let client = client();
-    let idle_kib = app.memory_kib("VmRSS");
+    let idle_kib = app.server.memory_kib("VmRSS");
     let start = Instant::now();
     let mut requests = JoinSet::new();
     for i in 0..REQUESTS {
@@ -194,10 +181,10 @@ async fn bounded_burst() {
         };
         requests.spawn(timed(app.generate(&client, &request)));
     }
-    let engines = timed(client.get(format!("http://{}/api/list_engines", app.addr))).await;
+    let engines = timed(client.get(app.server.url("/api/list_engines"))).await;
     let samples = requests.join_all().await;
     let wall = start.elapsed();
-    let peak_kib = app.memory_kib("VmHWM");
+    let peak_kib = app.server.memory_kib("VmHWM");
     let made = samples.iter().filter(|s| is_image(s)).count();
     let busy = samples
         .iter()
@@ -245,12 +232,9 @@ async fn fire_burst(mock: &MockServer, request: impl Fn(usize) -> RequestBuilder
     }
 }
 
-/// The release server as a child process on a free local port. Killed when dropped, panics
-/// included, so no run leaves a server behind.
+/// The release server, pointed at the mock.
 struct App {
-    child: Child,
-    addr: SocketAddr,
-    log: PathBuf,
+    server: Server,
 }
 
 impl App {
@@ -269,97 +253,22 @@ impl App {
     }
 
     async fn start_with(mock: &MockServer, name: &str, settings: &[(&str, &str)]) -> App {
-        let addr = SocketAddr::from(([127, 0, 0, 1], free_port()));
-        let log = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("generation-{name}.log"));
-        let log_file = File::create(&log).expect("the server log file can be created");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_proofsheet"));
-        for var in PROXY_VARS {
-            command.env_remove(var);
+        let base_url = mock.base_url();
+        let mut env = vec![
+            ("OPENAI_API_KEY", API_KEY),
+            ("OPENAI_BASE_URL", base_url.as_str()),
+        ];
+        env.extend_from_slice(settings);
+        App {
+            server: Server::start(&format!("generation-{name}"), &env).await,
         }
-        let child = command
-            // Leptos.toml and LEPTOS_SITE_ROOT are read relative to the working directory.
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env("OPENAI_API_KEY", API_KEY)
-            .env("OPENAI_BASE_URL", mock.base_url())
-            .env("LEPTOS_SITE_ADDR", addr.to_string())
-            .env("LEPTOS_SITE_ROOT", "target/site")
-            // A server built by plain cargo has no output name baked in (toolchain.md G4).
-            .env("LEPTOS_OUTPUT_NAME", "proofsheet")
-            .env("LEPTOS_ENV", "PROD")
-            // The production default: logging each generation is part of its cost.
-            .env("RUST_LOG", "proofsheet=info,warn")
-            .envs(settings.iter().copied())
-            .stdin(Stdio::null())
-            .stdout(
-                log_file
-                    .try_clone()
-                    .expect("the log file handle can be shared"),
-            )
-            .stderr(log_file)
-            .spawn()
-            .expect("the release server starts (cargo bench builds it)");
-        let mut app = App { child, addr, log };
-        app.wait_until_listening().await;
-        app
-    }
-
-    async fn wait_until_listening(&mut self) {
-        for _ in 0..STARTUP_POLLS {
-            let exited = self
-                .child
-                .try_wait()
-                .expect("the server's status can be read");
-            if let Some(status) = exited {
-                panic!(
-                    "the server exited ({status}) before listening; see {}",
-                    self.log.display()
-                );
-            }
-            if tokio::net::TcpStream::connect(self.addr).await.is_ok() {
-                return;
-            }
-            tokio::time::sleep(STARTUP_POLL_INTERVAL).await;
-        }
-        panic!(
-            "the server did not listen on {} in time; see {}",
-            self.addr,
-            self.log.display()
-        );
     }
 
     fn generate(&self, client: &Client, request: &GenerateRequest) -> RequestBuilder {
         client
-            .post(format!("http://{}/api/generate_image", self.addr))
+            .post(self.server.url("/api/generate_image"))
             .json(&json!({ "request": request }))
     }
-
-    /// A `/proc/<pid>/status` memory figure such as `VmRSS` or `VmHWM`, in KiB (Linux only).
-    fn memory_kib(&self, field: &str) -> u64 {
-        let path = format!("/proc/{}/status", self.child.id());
-        let status = std::fs::read_to_string(&path).expect("the server's /proc status is readable");
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
-            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or_else(|| panic!("{path} has no {field} line"))
-    }
-}
-
-impl Drop for App {
-    fn drop(&mut self) {
-        // Errors mean the server is already gone, which is all this wants.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A port that was free a moment ago. The server binds it itself; if something takes it in
-/// between, the server exits and start-up panics rather than measuring the wrong thing.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free local port")
-        .port()
 }
 
 async fn start_mock(image_padding_bytes: usize) -> MockServer {
@@ -368,15 +277,6 @@ async fn start_mock(image_padding_bytes: usize) -> MockServer {
         image_padding_bytes,
     };
     MockServer::start(config).await
-}
-
-/// The benchmark's own client. `no_proxy`: traffic stays on 127.0.0.1 whatever the environment.
-fn client() -> Client {
-    Client::builder()
-        .no_proxy()
-        .timeout(REQUEST_TIMEOUT)
-        .build()
-        .expect("the benchmark's HTTP client builds")
 }
 
 fn openai_request(request_id: String) -> GenerateRequest {
