@@ -153,7 +153,13 @@ async fn ranges_are_served_and_other_files_revalidate() {
     assert_eq!(icon.status(), StatusCode::OK);
     assert_eq!(header(&icon, CACHE_CONTROL), "no-cache");
     assert!(!header(&icon, ETAG).is_empty());
+}
 
+/// On a server without hashed file names: Leptos reads the hash list beside the running binary
+/// once per process, and a test binary has none.
+#[tokio::test]
+async fn an_unknown_address_gets_the_studio_with_404_under_the_page_policy() {
+    let server = start(&[]).await;
     let missing = client()
         .get(server.url("/no/such/page"))
         .send()
