@@ -136,6 +136,8 @@ pub enum Event {
     DismissNotice,
 }
 
+// Commands wait in the studio's queue for a moment, one or two at a time: boxing would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
     Generate(GenerateRequest),

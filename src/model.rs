@@ -111,8 +111,9 @@ pub struct Continuation {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GeneratedImage {
     pub mime: String,
-    /// Base64 of the image file (with its provenance chunk). `Arc` because the stage machine
-    /// clones stages and these are megabytes.
+    /// Base64 of the image file (with its provenance chunk). `Arc` because these are megabytes.
+    /// The browser takes it out as soon as the answer arrives (the picture becomes a Blob there,
+    /// see `ui::pictures`), so in the studio's stage it is empty.
     pub b64: Arc<str>,
     pub engine: String,
     pub provider: String,
@@ -132,10 +133,6 @@ pub struct GeneratedImage {
 }
 
 impl GeneratedImage {
-    pub fn data_url(&self) -> String {
-        format!("data:{};base64,{}", self.mime, self.b64)
-    }
-
     pub fn retries(&self) -> u32 {
         self.provider_calls.saturating_sub(1)
     }

@@ -2,25 +2,21 @@
 //! The form offers only what the chosen model declares; engines that are not set up on this
 //! server are listed, disabled, with what to set.
 
-use super::studio::{send_with_fresh, StudioContext};
-use crate::fsm::{Draft, Event, Stage};
-use crate::model::{carry_options, validate_text, EngineInfo, ModelInfo};
-use leptos::ev::KeyboardEvent;
+use super::shortcut::on_ctrl_enter;
+use super::studio::send_with_fresh;
+use crate::fsm::{Draft, Event};
+use crate::model::{carry_options, validate_text, EngineCatalog, EngineInfo, ModelInfo};
 use leptos::html::Textarea;
 use leptos::prelude::*;
 
 #[component]
-pub fn PromptForm(context: StudioContext) -> impl IntoView {
-    let StudioContext {
-        stage,
-        catalog,
-        send,
-        hydrated,
-    } = context;
-    let draft = Memo::new(move |_| match &*stage.read() {
-        Stage::InitialInput { draft, .. } => draft.clone(),
-        _ => Draft::default(),
-    });
+pub fn PromptForm(
+    draft: Memo<Draft>,
+    catalog: Signal<Option<EngineCatalog>>,
+    send: Callback<Event>,
+    /// False until the browser has taken over the page.
+    hydrated: Signal<bool>,
+) -> impl IntoView {
     let engine = Memo::new(move |_| {
         catalog
             .get()
@@ -55,12 +51,6 @@ pub fn PromptForm(context: StudioContext) -> impl IntoView {
     let submit = move || {
         if can_send() {
             send_with_fresh(send, Event::Generate);
-        }
-    };
-    let on_keydown = move |ev: KeyboardEvent| {
-        if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
-            ev.prevent_default();
-            submit();
         }
     };
     let set_options = move |change: fn(&mut Draft, String), value: String| {
@@ -116,7 +106,7 @@ pub fn PromptForm(context: StudioContext) -> impl IntoView {
                 aria-describedby="prompt-meta"
                 prop:value=move || draft.read().prompt.clone()
                 on:input=move |ev| send.run(Event::EditPrompt(event_target_value(&ev)))
-                on:keydown=on_keydown
+                on:keydown=on_ctrl_enter(submit)
             ></textarea>
             <p class="prompt-meta" id="prompt-meta">
                 <span class:over-limit=move || length_error.read().is_some() data-testid="prompt-count">
