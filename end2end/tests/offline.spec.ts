@@ -158,6 +158,48 @@ test.describe("offline engine (no API key)", () => {
     expect(localBytes).toBeLessThan(64 * 1024);
   });
 
+  test("pictures an earlier version kept in localStorage move to IndexedDB on reload", async ({ studio, page }) => {
+    await studio.open();
+    await studio.generateAndReview("a copper kettle");
+    const picture = await fingerprint(studio.el("result-image"));
+    await expect.poll(() => studio.storedPictures()).toBe(1);
+    // Rewrite storage as the localStorage-only version left it: the picture as base64 under
+    // proofsheet.image.<request id>, nothing in IndexedDB.
+    await page.evaluate(async () => {
+      const session = JSON.parse(localStorage.getItem("proofsheet.session.v1")!);
+      const id = session.UserFeedback.session.attempts[0].request.request_id;
+      const db = await new Promise<IDBDatabase>((resolve) => {
+        const open = indexedDB.open("proofsheet");
+        open.onsuccess = () => resolve(open.result);
+      });
+      const blob = await new Promise<Blob>((resolve) => {
+        const get = db.transaction("pictures").objectStore("pictures").get(id);
+        get.onsuccess = () => resolve(get.result);
+      });
+      const dataUrl = await new Promise<string>((resolve) => {
+        const reader = new FileReader();
+        reader.onload = () => resolve(reader.result as string);
+        reader.readAsDataURL(blob);
+      });
+      localStorage.setItem(`proofsheet.image.${id}`, dataUrl.slice(dataUrl.indexOf(",") + 1));
+      await new Promise((resolve) => {
+        const tx = db.transaction("pictures", "readwrite");
+        tx.objectStore("pictures").clear();
+        tx.oncomplete = resolve;
+      });
+      db.close();
+    });
+    expect(await studio.storedPictures()).toBe(0);
+
+    await page.reload();
+    await studio.waitReady();
+    await expect(studio.el("result-image")).toHaveAttribute("src", /^blob:/);
+    expect(await fingerprint(studio.el("result-image"))).toEqual(picture);
+    await expect(studio.el("storage-note")).toHaveCount(0);
+    await expect.poll(() => studio.storedPictures(), { message: "moved to IndexedDB" }).toBe(1);
+    expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("proofsheet.image.")))).toEqual([]);
+  });
+
   test("each picture is one blob: URL shared by every view of it, revoked when it leaves the session", async ({ studio, page }) => {
     await studio.open();
     await studio.generateAndReview("a paper lantern");
