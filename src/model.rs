@@ -112,8 +112,8 @@ pub struct Continuation {
 pub struct GeneratedImage {
     pub mime: String,
     /// Base64 of the image file (with its provenance chunk). `Arc` because these are megabytes.
-    /// The browser takes it out as soon as the answer arrives (the picture becomes a Blob there,
-    /// see `ui::pictures`), so in the studio's stage it is empty.
+    /// In the studio's stage it is empty: the page turns the picture into a Blob as the answer
+    /// arrives (`ui::generation`) and keeps only the metadata here.
     pub b64: Arc<str>,
     pub engine: String,
     pub provider: String,
