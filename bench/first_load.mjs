@@ -11,38 +11,24 @@
 // headers, every request including the document); the Resource Timing sums are printed as a
 // cross-check. Time to interactive is from navigation start until the studio reports
 // data-hydrated=true, stamped in the page by a MutationObserver.
-import { createRequire } from "node:module";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
+import { ROOT, launchChromium, percentile, usageError as fail } from "./chromium.mjs";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const DEFAULT_RUNS = 10;
 const STUDIO_READY = "[data-testid=studio][data-hydrated=true]";
 const BUNDLE_EXTENSIONS = [".wasm", ".js", ".css"];
 // Bounds every wait: a page that never hydrates fails the run instead of hanging it.
 const WAIT_MS = 15_000;
-// Keep chromium off the network: only the app on 127.0.0.1 is contacted.
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 main().catch((error) => {
   console.error(`first_load: ${error.stack ?? error}`);
   process.exit(1);
 });
 
-// A wrong command line is the caller's mistake: say so without a stack trace.
 function usageError(message) {
-  console.error(`first_load: ${message}\nusage: first_load.mjs URL [--runs N] [--pkg DIR] | --precompress DIR`);
-  process.exit(2);
+  fail("first_load", "first_load.mjs URL [--runs N] [--pkg DIR] | --precompress DIR", message);
 }
 
 async function main() {
@@ -118,12 +104,7 @@ function reportBundle(dir) {
 }
 
 async function reportFirstLoad(url, runs) {
-  const require = createRequire(path.join(ROOT, "end2end", "package.json"));
-  const { chromium } = require("@playwright/test");
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: CHROMIUM_ARGS,
-  });
+  const browser = await launchChromium();
   try {
     await measureOnce(browser, url);
     const results = [];
@@ -201,12 +182,6 @@ function trackWire(cdp) {
       return { wireBytes: list.reduce((total, r) => total + r.bytes, 0), requests: list };
     },
   };
-}
-
-// Nearest rank, like the Rust benchmarks: always an observed run, never an interpolation.
-function percentile(values, p) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(1, Math.ceil((sorted.length * p) / 100)) - 1];
 }
 
 function printSummary(results) {

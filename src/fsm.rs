@@ -141,6 +141,8 @@ pub enum Event {
     DismissNotice,
 }
 
+// Commands wait in the studio's queue for a moment, one or two at a time: boxing would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
     /// Boxed: a request is many times larger than an abort, and commands are passed by value.

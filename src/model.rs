@@ -277,8 +277,9 @@ pub struct Continuation {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GeneratedImage {
     pub mime: String,
-    /// Base64 of the image file (with its provenance chunk). `Arc` because the stage machine
-    /// clones stages and these are megabytes.
+    /// Base64 of the image file (with its provenance chunk). `Arc` because these are megabytes.
+    /// In the studio's stage it is empty: the page turns the picture into a Blob as the answer
+    /// arrives (`ui::generation`) and keeps only the metadata here.
     pub b64: Arc<str>,
     pub engine: String,
     pub provider: String,
@@ -310,10 +311,6 @@ pub struct GeneratedImage {
 }
 
 impl GeneratedImage {
-    pub fn data_url(&self) -> String {
-        format!("data:{};base64,{}", self.mime, self.b64)
-    }
-
     pub fn retries(&self) -> u32 {
         self.provider_calls.saturating_sub(1)
     }

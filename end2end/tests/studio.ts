@@ -1,4 +1,4 @@
-import { expect, test as base, type Page, type APIRequestContext } from "@playwright/test";
+import { expect, test as base, type Page, type APIRequestContext, type Locator } from "@playwright/test";
 
 /** The studio page, driven through its stable data-testid hooks. */
 export class Studio {
@@ -36,6 +36,45 @@ export class Studio {
   async attemptCount() {
     return this.el("attempt-item").count();
   }
+
+  /** The `src` of every picture with this test id, in page order. */
+  async sources(testid: string) {
+    return this.el(testid).evaluateAll((pictures) => pictures.map((p) => p.getAttribute("src")));
+  }
+
+  /** How many pictures the page keeps in IndexedDB for the next reload. */
+  async storedPictures() {
+    return this.page.evaluate(
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const open = indexedDB.open("proofsheet");
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const db = open.result;
+            const count = db.transaction("pictures").objectStore("pictures").count();
+            count.onsuccess = () => {
+              db.close();
+              resolve(count.result);
+            };
+          };
+        }),
+    );
+  }
+}
+
+/**
+ * What a picture looks like, small: its pixels scaled to 8×8. Object URLs are new after a reload,
+ * so a picture that came back is recognised by this instead of its `src`.
+ */
+export async function fingerprint(picture: Locator) {
+  return picture.evaluate(async (img: HTMLImageElement) => {
+    await img.decode();
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = 8;
+    const context = canvas.getContext("2d")!;
+    context.drawImage(img, 0, 0, 8, 8);
+    return Array.from(context.getImageData(0, 0, 8, 8).data).join(",");
+  });
 }
 
 /** The mock OpenAI server's control API (not part of OpenAI's). */

@@ -1,53 +1,45 @@
 //! `final`: the approved picture, a download that carries its provenance, and Start Over.
 
 use super::attempt_details::AttemptDetails;
-use super::review::Picture;
-use super::studio::StudioContext;
-use crate::fsm::{Event, Stage};
+use super::picture::Picture;
+use super::pictures::{PictureState, Pictures};
+use crate::fsm::{Attempt, Event};
 use leptos::html::A;
 use leptos::prelude::*;
 
+/// `number` is the approved attempt's (1 for the first).
 #[component]
-pub fn FinalView(context: StudioContext) -> impl IntoView {
-    let StudioContext { stage, send, .. } = context;
-    let approved = Memo::new(move |_| match &*stage.read() {
-        Stage::Final { session, approved } => session
-            .attempts
-            .get(*approved)
-            .map(|a| (*approved, a.clone())),
-        _ => None,
-    });
+pub fn FinalView(attempt: Attempt, number: usize, send: Callback<Event>) -> impl IntoView {
     let download = NodeRef::<A>::new();
     Effect::new(move |_| {
         if let Some(link) = download.get() {
             let _ = link.focus();
         }
     });
+    // The download is the same object URL the picture shows: no second copy of the bytes.
+    let picture = expect_context::<Pictures>().watch(attempt.request.request_id.clone());
+    let href = move || match picture.get() {
+        Some(PictureState::Ready(url)) => Some(url),
+        _ => None,
+    };
+    let prompt = attempt.request.prompt;
 
     view! {
         <section class="final" aria-labelledby="final-title">
             <h2 id="final-title">"Approved"</h2>
-            {move || approved.get().map(|(index, attempt)| view! {
-                <figure class="picture picture-final">
-                    <Picture image=attempt.image.clone() testid="final-image" alt=format!("Approved attempt {}: {}", index + 1, attempt.request.prompt)/>
-                    <figcaption>{attempt.request.prompt.clone()}</figcaption>
-                </figure>
-                <AttemptDetails image=attempt.image.clone()/>
-                <div class="actions">
-                    <a
-                        class="button primary"
-                        node_ref=download
-                        data-testid="download-link"
-                        href=attempt.image.data_url()
-                        download=file_name(&attempt.request.prompt, index + 1)
-                    >
-                        "Download PNG"
-                    </a>
-                    <button type="button" data-testid="start-over-button" on:click=move |_| send.run(Event::StartOver)>
-                        "Start over"
-                    </button>
-                </div>
-            })}
+            <figure class="picture picture-final">
+                <Picture id=attempt.request.request_id testid="final-image" alt=format!("Approved attempt {number}: {prompt}")/>
+                <figcaption>{prompt.clone()}</figcaption>
+            </figure>
+            <AttemptDetails image=attempt.image/>
+            <div class="actions">
+                <a class="button primary" node_ref=download data-testid="download-link" href=href download=file_name(&prompt, number)>
+                    "Download PNG"
+                </a>
+                <button type="button" data-testid="start-over-button" on:click=move |_| send.run(Event::StartOver)>
+                    "Start over"
+                </button>
+            </div>
         </section>
     }
 }

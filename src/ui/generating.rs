@@ -1,25 +1,29 @@
 //! `generating`: what is being made, for how long so far, and a way to stop it.
 
-use super::studio::StudioContext;
-use crate::fsm::{Event, Stage};
+use crate::fsm::Event;
+use crate::model::GenerateRequest;
 use leptos::html::Button;
 use leptos::prelude::*;
 use std::time::Duration;
 
+/// `number` is the attempt being made (1 for the first).
 #[component]
-pub fn GeneratingView(context: StudioContext) -> impl IntoView {
-    let StudioContext { stage, send, .. } = context;
-    let request = Memo::new(move |_| match &*stage.read() {
-        Stage::Generating {
-            request, session, ..
-        } => Some((request.clone(), session.attempts.len() + 1)),
-        _ => None,
-    });
+pub fn GeneratingView(
+    request: GenerateRequest,
+    number: usize,
+    send: Callback<Event>,
+) -> impl IntoView {
     let elapsed = RwSignal::new(0u64);
     let started = now_ms();
-    // A ticking clock tells people the request is alive; it stops with the view.
+    // A ticking clock tells people the request is alive; it stops with the view. Checked four
+    // times a second, so it turns soon after each second, but the page redraws once a second.
     if let Ok(handle) = set_interval_with_handle(
-        move || elapsed.set(((now_ms() - started) / 1000.0) as u64),
+        move || {
+            let seconds = ((now_ms() - started) / 1000.0) as u64;
+            if seconds != elapsed.get_untracked() {
+                elapsed.set(seconds);
+            }
+        },
         Duration::from_millis(250),
     ) {
         on_cleanup(move || handle.clear());
@@ -33,15 +37,11 @@ pub fn GeneratingView(context: StudioContext) -> impl IntoView {
 
     view! {
         <section class="generating" aria-busy="true" aria-labelledby="generating-title">
-            <div class="spinner" aria-hidden="true"></div>
-            <h2 id="generating-title">
-                {move || request.get().map(|(_, number)| format!("Generating attempt {number}…"))}
-            </h2>
-            {move || request.get().map(|(request, _)| view! {
-                <blockquote class="prompt-echo" data-testid="generating-prompt">{request.prompt.clone()}</blockquote>
-                {request.refinements.last().map(|feedback| view! {
-                    <p class="refine-echo">"Refining: " <q>{feedback.clone()}</q></p>
-                })}
+            <div class=move || format!("spinner turn-{}", elapsed.get() % 4) aria-hidden="true"></div>
+            <h2 id="generating-title">{format!("Generating attempt {number}…")}</h2>
+            <blockquote class="prompt-echo" data-testid="generating-prompt">{request.prompt}</blockquote>
+            {request.refinements.last().cloned().map(|feedback| view! {
+                <p class="refine-echo">"Refining: " <q>{feedback}</q></p>
             })}
             <p class="elapsed" data-testid="elapsed">{move || format!("{} s elapsed", elapsed.get())}</p>
             <button type="button" node_ref=cancel data-testid="cancel-button" on:click=move |_| send.run(Event::Cancel)>

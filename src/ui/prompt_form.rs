@@ -2,29 +2,26 @@
 //! The form offers only what the chosen model declares; engines that are not set up on this
 //! server are listed, disabled, with what to set.
 
-use super::studio::{send_with_fresh, StudioContext};
+use super::shortcut::on_ctrl_enter;
+use super::studio::send_with_fresh;
 use super::styling_fields::StylingFields;
 use super::template_picker::TemplatePicker;
-use crate::fsm::{Draft, Event, Stage};
-use crate::model::{carry_options, validate_text, EngineInfo, ModelInfo};
+use crate::fsm::{Draft, Event};
+use crate::model::{carry_options, validate_text, EngineCatalog, EngineInfo, ModelInfo, Template};
 use crate::price::Price;
-use leptos::ev::KeyboardEvent;
 use leptos::html::Textarea;
 use leptos::prelude::*;
 
 #[component]
-pub fn PromptForm(context: StudioContext) -> impl IntoView {
-    let StudioContext {
-        stage,
-        catalog,
-        templates,
-        send,
-        hydrated,
-    } = context;
-    let draft = Memo::new(move |_| match &*stage.read() {
-        Stage::InitialInput { draft, .. } => draft.clone(),
-        _ => Draft::default(),
-    });
+pub fn PromptForm(
+    draft: Memo<Draft>,
+    catalog: Signal<Option<EngineCatalog>>,
+    /// The prompts people can fill in; empty until loaded, or when the server has none.
+    templates: Signal<Vec<Template>>,
+    send: Callback<Event>,
+    /// False until the browser has taken over the page.
+    hydrated: Signal<bool>,
+) -> impl IntoView {
     let engine = Memo::new(move |_| {
         catalog
             .get()
@@ -68,12 +65,6 @@ pub fn PromptForm(context: StudioContext) -> impl IntoView {
     let submit = move || {
         if can_send() {
             send_with_fresh(send, Event::Generate);
-        }
-    };
-    let on_keydown = move |ev: KeyboardEvent| {
-        if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
-            ev.prevent_default();
-            submit();
         }
     };
     let set_options = move |change: fn(&mut Draft, String), value: String| {
@@ -130,7 +121,7 @@ pub fn PromptForm(context: StudioContext) -> impl IntoView {
                 aria-describedby="prompt-meta"
                 prop:value=move || draft.read().prompt.clone()
                 on:input=move |ev| send.run(Event::EditPrompt(event_target_value(&ev)))
-                on:keydown=on_keydown
+                on:keydown=on_ctrl_enter(submit)
             ></textarea>
             <p class="prompt-meta" id="prompt-meta">
                 <span class:over-limit=move || length_error.read().is_some() data-testid="prompt-count">

@@ -2,58 +2,29 @@
 //! attempt of the session as a strip, and a side-by-side comparison.
 
 use super::attempt_details::AttemptDetails;
-use super::studio::{send_with_fresh, StudioContext};
-use crate::fsm::{Attempt, Event, Stage};
-use crate::model::GeneratedImage;
+use super::picture::Picture;
+use super::shortcut::on_ctrl_enter;
+use super::studio::send_with_fresh;
+use crate::fsm::{Attempt, Event};
 use crate::price::Spent;
-use leptos::ev::KeyboardEvent;
 use leptos::html::Button;
 use leptos::prelude::*;
+use std::sync::Arc;
 
-#[derive(Clone, PartialEq)]
-struct Shown {
-    index: usize,
-    total: usize,
-    attempt: Attempt,
-}
-
+/// `attempts` are fixed while the review lasts; `shown`, `compare` and `feedback` follow the
+/// person's choices. Only what reads a signal re-renders: typing in the refine box touches the
+/// refine box alone, never a picture.
 #[component]
-pub fn ReviewView(context: StudioContext) -> impl IntoView {
-    let StudioContext { stage, send, .. } = context;
-    // Memos compare by value (image data is an `Arc`, compared by pointer first), so typing in
-    // the refine box does not re-render the pictures.
-    let shown = Memo::new(move |_| match &*stage.read() {
-        Stage::UserFeedback { session, shown, .. } => {
-            session.attempts.get(*shown).map(|attempt| Shown {
-                index: *shown,
-                total: session.attempts.len(),
-                attempt: attempt.clone(),
-            })
-        }
-        _ => None,
-    });
-    let compared = Memo::new(move |_| match &*stage.read() {
-        Stage::UserFeedback {
-            session,
-            compare: Some(index),
-            ..
-        } => session
-            .attempts
-            .get(*index)
-            .map(|a| (*index, a.image.clone())),
-        _ => None,
-    });
-    let attempts = Memo::new(move |_| {
-        stage
-            .read()
-            .session()
-            .map(|s| s.attempts.clone())
-            .unwrap_or_default()
-    });
-    let feedback = Memo::new(move |_| match &*stage.read() {
-        Stage::UserFeedback { feedback, .. } => feedback.clone(),
-        _ => String::new(),
-    });
+pub fn ReviewView(
+    attempts: Arc<[Attempt]>,
+    /// Index of the attempt on show.
+    shown: Memo<usize>,
+    /// Index of the attempt shown beside it, when comparing.
+    compare: Memo<Option<usize>>,
+    feedback: Memo<String>,
+    send: Callback<Event>,
+) -> impl IntoView {
+    let total = attempts.len();
     let refine = move || {
         if !feedback.read().trim().is_empty() {
             send_with_fresh(send, Event::Refine);
@@ -65,35 +36,63 @@ pub fn ReviewView(context: StudioContext) -> impl IntoView {
             let _ = button.focus();
         }
     });
-
-    view! {
-        <section class="review" aria-label="Review">
-            <div class="viewer" class:comparing=move || compared.read().is_some()>
-                {move || compared.get().map(|(index, image)| view! {
-                    <figure class="picture picture-compare">
-                        <Picture image testid="compare-image" alt=format!("Attempt {} (for comparison)", index + 1)/>
-                        <figcaption>{format!("Attempt {}", index + 1)}</figcaption>
-                    </figure>
-                })}
-                {move || shown.get().map(|Shown { index, total, attempt }| view! {
+    let shown_picture = {
+        let attempts = attempts.clone();
+        move || {
+            let index = shown.get();
+            attempts.get(index).map(|attempt| {
+                let alt = format!("Attempt {}: {}", index + 1, attempt.request.prompt);
+                view! {
                     <figure class="picture">
-                        <Picture image=attempt.image.clone() testid="result-image" alt=format!("Attempt {}: {}", index + 1, attempt.request.prompt)/>
+                        <Picture id=attempt.request.request_id.clone() testid="result-image" alt/>
                         <figcaption>
                             {format!("Attempt {} of {total}", index + 1)}
                             {attempt.request.refinements.last().map(|f| format!(" · refined: “{f}”"))}
-                            {attempt.image.engine.eq("offline").then_some(" · offline render")}
+                            {(attempt.image.engine == "offline").then_some(" · offline render")}
                         </figcaption>
                     </figure>
-                })}
+                }
+            })
+        }
+    };
+    let details = {
+        let attempts = attempts.clone();
+        move || {
+            let attempt = attempts.get(shown.get())?;
+            Some(view! { <AttemptDetails image=attempt.image.clone()/> })
+        }
+    };
+    // The attempts cannot change while this view lasts, so neither can the sum.
+    let spent = format!(
+        "Spent this session: {}",
+        Spent::of(attempts.iter().map(|a| a.image.cost.as_ref())).display()
+    );
+    let compared = {
+        let attempts = attempts.clone();
+        move || {
+            let index = compare.get()?;
+            let attempt = attempts.get(index)?;
+            let alt = format!("Attempt {} (for comparison)", index + 1);
+            Some(view! {
+                <figure class="picture picture-compare">
+                    <Picture id=attempt.request.request_id.clone() testid="compare-image" alt/>
+                    <figcaption>{format!("Attempt {}", index + 1)}</figcaption>
+                </figure>
+            })
+        }
+    };
+    view! {
+        <section class="review" aria-label="Review">
+            <div class="viewer" class:comparing=move || compare.read().is_some()>
+                {compared}
+                {shown_picture}
             </div>
             <div class="panel">
-                {move || shown.get().map(|s| view! { <AttemptDetails image=s.attempt.image/> })}
-                <p class="hint spent" data-testid="session-spent">
-                    {move || format!("Spent this session: {}", Spent::of(attempts.read().iter().map(|a| a.image.cost.as_ref())).display())}
-                </p>
+                {details}
+                <p class="hint spent" data-testid="session-spent">{spent}</p>
                 <div class="actions">
                     <button type="button" class="primary" node_ref=approve data-testid="approve-button" on:click=move |_| send.run(Event::Approve)>
-                        {move || shown.get().map(|s| format!("Approve attempt {}", s.index + 1))}
+                        {move || format!("Approve attempt {}", shown.get() + 1)}
                     </button>
                     <button type="button" data-testid="regenerate-button" on:click=move |_| send_with_fresh(send, Event::Regenerate)>
                         "Regenerate"
@@ -108,12 +107,7 @@ pub fn ReviewView(context: StudioContext) -> impl IntoView {
                         placeholder="warmer light, no text"
                         prop:value=move || feedback.get()
                         on:input=move |ev| send.run(Event::EditFeedback(event_target_value(&ev)))
-                        on:keydown=move |ev: KeyboardEvent| {
-                            if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
-                                ev.prevent_default();
-                                refine();
-                            }
-                        }
+                        on:keydown=on_ctrl_enter(refine)
                     ></textarea>
                     <button type="submit" data-testid="refine-button" disabled=move || feedback.read().trim().is_empty()>
                         "Refine"
@@ -124,32 +118,34 @@ pub fn ReviewView(context: StudioContext) -> impl IntoView {
                     <select data-testid="compare-select" on:change=move |ev| {
                         send.run(Event::Compare(event_target_value(&ev).parse::<usize>().ok()))
                     }>
-                        <option value="" selected=move || compared.read().is_none()>"—"</option>
+                        <option value="" selected=move || compare.read().is_none()>"—"</option>
                         {move || {
-                            let current = shown.read().as_ref().map(|s| s.index);
-                            let chosen = compared.read().as_ref().map(|(i, _)| *i);
-                            (0..attempts.read().len()).filter(|i| Some(*i) != current).map(|i| view! {
+                            let current = shown.get();
+                            let chosen = compare.get();
+                            (0..total).filter(|i| *i != current).map(|i| view! {
                                 <option value=i.to_string() selected=Some(i) == chosen>{format!("Attempt {}", i + 1)}</option>
                             }).collect_view()
                         }}
                     </select>
                 </label>
             </div>
-            <AttemptStrip attempts=attempts.into() shown=Signal::derive(move || shown.read().as_ref().map(|s| s.index)) send/>
+            <AttemptStrip attempts shown send/>
         </section>
     }
 }
 
+/// Every attempt as a thumbnail button; the list never changes while the review lasts, only
+/// which one is current.
 #[component]
 fn AttemptStrip(
-    attempts: Signal<Vec<Attempt>>,
-    shown: Signal<Option<usize>>,
+    attempts: Arc<[Attempt]>,
+    shown: Memo<usize>,
     send: Callback<Event>,
 ) -> impl IntoView {
     view! {
         <nav class="strip" aria-label="Attempts">
             <ol>
-                {move || attempts.get().into_iter().enumerate().map(|(index, attempt)| {
+                {attempts.iter().enumerate().map(|(index, attempt)| {
                     let label = format!("Open attempt {}", index + 1);
                     view! {
                         <li>
@@ -158,10 +154,10 @@ fn AttemptStrip(
                                 class="attempt"
                                 data-testid="attempt-item"
                                 aria-label=label
-                                aria-current=move || (shown.get() == Some(index)).then_some("true")
+                                aria-current=move || (shown.get() == index).then_some("true")
                                 on:click=move |_| send.run(Event::Show(index))
                             >
-                                <Picture image=attempt.image testid="attempt-thumb" alt=String::new()/>
+                                <Picture id=attempt.request.request_id.clone() testid="attempt-thumb" alt=String::new()/>
                                 <span class="attempt-number">{(index + 1).to_string()}</span>
                                 {(!attempt.request.refinements.is_empty()).then(|| view! { <span class="attempt-tag">"refined"</span> })}
                             </button>
@@ -170,15 +166,5 @@ fn AttemptStrip(
                 }).collect_view()}
             </ol>
         </nav>
-    }
-}
-
-/// An image, or a plain note when the browser could not keep its bytes across a reload.
-#[component]
-pub fn Picture(image: GeneratedImage, testid: &'static str, alt: String) -> impl IntoView {
-    if image.b64.is_empty() {
-        view! { <div class="picture-missing" data-testid=testid>"Image not kept after reload (browser storage was full)"</div> }.into_any()
-    } else {
-        view! { <img src=image.data_url() alt=alt data-testid=testid decoding="async"/> }.into_any()
     }
 }

@@ -1,37 +1,30 @@
 //! The studio page: the only stateful component. It holds the stage, feeds events to
-//! `fsm::update`, carries out the commands that come back, and saves the session so a reload
-//! brings it back.
+//! `fsm::update`, carries out the commands that come back, and gives each stage's view only that
+//! stage's data, read-only. What only the browser does (making the requests, keeping the session
+//! and its pictures) is in `browser`.
+
+#[cfg(feature = "hydrate")]
+mod browser;
 
 use super::final_view::FinalView;
 use super::fresh::fresh;
 use super::generating::GeneratingView;
 use super::notice::NoticeBanner;
+use super::pictures::Pictures;
 use super::prompt_form::PromptForm;
 use super::review::ReviewView;
-use super::storage;
-use crate::api::{cancel_generation, generate_image, list_engines, list_templates, signed_in_user};
-use crate::fsm::{self, Command, Draft, Event, Notice, Stage, StageKind};
-use crate::model::{EngineCatalog, GenerateRequest, Template};
+use crate::api::{list_engines, list_templates, signed_in_user};
+use crate::fsm::{self, Command, Draft, Event, Notice, Stage};
+use crate::model::{EngineCatalog, Template};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-
-/// What the stage views are given.
-#[derive(Clone, Copy)]
-pub struct StudioContext {
-    pub stage: RwSignal<Stage>,
-    pub catalog: Signal<Option<EngineCatalog>>,
-    /// The prompts people can fill in; empty until loaded, or when the server has none.
-    pub templates: Signal<Vec<Template>>,
-    pub send: Callback<Event>,
-    /// False until the browser has taken over the page: buttons wait for it.
-    pub hydrated: Signal<bool>,
-}
 
 #[component]
 pub fn StudioPage() -> impl IntoView {
     let stage = RwSignal::new(Stage::new(Draft::default()));
     let hydrated = RwSignal::new(false);
     let storage_note = RwSignal::new(None::<String>);
+    let pictures = Pictures::new();
+    provide_context(pictures);
     let engines = Resource::new(|| (), |_| list_engines());
     let catalog = Signal::derive(move || engines.get().and_then(Result::ok));
     let user = Resource::new(|| (), |_| signed_in_user());
@@ -39,58 +32,27 @@ pub fn StudioPage() -> impl IntoView {
     let templates =
         Signal::derive(move || template_list.get().and_then(Result::ok).unwrap_or_default());
 
-    let generate = Action::new_local(|request: &GenerateRequest| {
-        let request = request.clone();
-        async move { (request.request_id.clone(), generate_image(request).await) }
-    });
-    let in_flight = StoredValue::new(None::<ActionAbortHandle>);
-
+    // Commands wait here for the browser to carry them out (`browser`): only it makes requests,
+    // and it needs `send` to report back.
+    let commands = RwSignal::new(Vec::<Command>::new());
     let send = Callback::new(move |event: Event| {
         let (next, command) = stage.with_untracked(|current| fsm::update(current, event));
+        // The command first: its effect then runs before the views re-render, so a request
+        // leaves a few milliseconds sooner (the busy state still shows in the same frame).
+        if let Some(command) = command {
+            commands.update(|queue| queue.push(command));
+        }
         stage.set(next);
-        match command {
-            Some(Command::Generate(request)) => {
-                in_flight.set_value(Some(generate.dispatch(*request)))
-            }
-            Some(Command::Abort { request_id }) => {
-                // Dropping the fetch closes the connection; the explicit cancel also reaches a
-                // server that has not noticed yet (e.g. behind a proxy that keeps it open).
-                if let Some(handle) = in_flight.try_update_value(Option::take).flatten() {
-                    handle.abort();
-                }
-                spawn_local(async move {
-                    let _ = cancel_generation(request_id).await;
-                });
-            }
-            None => {}
-        }
     });
 
-    Effect::new(move |_| {
-        if let Some((request_id, result)) = generate.value().get() {
-            send.run(Event::Finished { request_id, result });
-        }
-    });
-
-    // Runs once in the browser after hydration: bring the saved session back, then allow saving.
-    Effect::new(move |_| {
-        if let Some(saved) = storage::load() {
-            stage.set(saved.stage.after_reload());
-            storage_note.set(
-                saved
-                    .missing_images
-                    .then(|| storage::MISSING_IMAGES_NOTE.to_string()),
-            );
-        }
-        hydrated.set(true);
-    });
-    Effect::new(move |_| {
-        if hydrated.get() {
-            let report = stage.with(storage::save);
-            if let Some(note) = report.note() {
-                storage_note.set(Some(note));
-            }
-        }
+    #[cfg(feature = "hydrate")]
+    browser::run(browser::Studio {
+        stage,
+        send,
+        commands,
+        pictures,
+        note: storage_note,
+        hydrated,
     });
 
     // A fresh draft takes the server's default engine and that engine's defaults.
@@ -112,13 +74,6 @@ pub fn StudioPage() -> impl IntoView {
 
     let kind = Memo::new(move |_| stage.with(Stage::kind));
     let notice = Signal::derive(move || stage.with(|s| s.notice().cloned()));
-    let context = StudioContext {
-        stage,
-        catalog,
-        templates,
-        send,
-        hydrated: hydrated.into(),
-    };
     let engine_label = move || {
         let (engine_id, model_id) = stage.with(|s| {
             let draft = match s {
@@ -136,6 +91,12 @@ pub fn StudioPage() -> impl IntoView {
                     .map(|e| e.label_with(e.model_or_default(&model_id)))
             })
             .unwrap_or_default()
+    };
+    let shared = Shared {
+        catalog,
+        templates,
+        send,
+        hydrated: hydrated.into(),
     };
 
     view! {
@@ -175,20 +136,83 @@ pub fn StudioPage() -> impl IntoView {
                             {format!("Could not load the engine list: {error}")}
                         </p>
                     }.into_any(),
-                    Ok(_) => stage_view(kind.get(), context),
+                    Ok(_) => {
+                        // A new view when the stage changes kind; within a kind, views follow.
+                        kind.track();
+                        stage_view(stage, shared)
+                    }
                 })}
             </Suspense>
         </main>
     }
 }
 
-fn stage_view(kind: StageKind, context: StudioContext) -> AnyView {
-    match kind {
-        StageKind::InitialInput => view! { <PromptForm context/> }.into_any(),
-        StageKind::Generating => view! { <GeneratingView context/> }.into_any(),
-        StageKind::UserFeedback => view! { <ReviewView context/> }.into_any(),
-        StageKind::Final => view! { <FinalView context/> }.into_any(),
+/// What every stage's view may use besides its own data.
+#[derive(Clone, Copy)]
+struct Shared {
+    catalog: Signal<Option<EngineCatalog>>,
+    templates: Signal<Vec<Template>>,
+    send: Callback<Event>,
+    /// False until the browser has taken over the page: buttons wait for it.
+    hydrated: Signal<bool>,
+}
+
+/// The view of the current stage, given that stage's data. What cannot change while the stage
+/// lasts (the request being made, the attempts under review, the approved one: the stage
+/// machine changes them only by moving to another stage) is handed over as plain values; what
+/// can (the draft, the attempt on show, the refine box) as read-only signals.
+fn stage_view(stage: RwSignal<Stage>, shared: Shared) -> AnyView {
+    let Shared {
+        catalog,
+        templates,
+        send,
+        hydrated,
+    } = shared;
+    match stage.get_untracked() {
+        Stage::InitialInput { .. } => {
+            let draft = follow(stage, |s| match s {
+                Stage::InitialInput { draft, .. } => Some(draft),
+                _ => None,
+            });
+            view! { <PromptForm draft catalog templates send hydrated/> }.into_any()
+        }
+        Stage::Generating {
+            request, session, ..
+        } => {
+            let number = session.attempts.len() + 1;
+            let request = *request;
+            view! { <GeneratingView request number send/> }.into_any()
+        }
+        Stage::UserFeedback { session, .. } => {
+            let shown = follow(stage, |s| match s {
+                Stage::UserFeedback { shown, .. } => Some(shown),
+                _ => None,
+            });
+            let compare = follow(stage, |s| match s {
+                Stage::UserFeedback { compare, .. } => Some(compare),
+                _ => None,
+            });
+            let feedback = follow(stage, |s| match s {
+                Stage::UserFeedback { feedback, .. } => Some(feedback),
+                _ => None,
+            });
+            let attempts = session.attempts.into();
+            view! { <ReviewView attempts shown compare feedback send/> }.into_any()
+        }
+        Stage::Final { session, approved } => match session.attempts.into_iter().nth(approved) {
+            Some(attempt) => view! { <FinalView attempt number=approved + 1 send/> }.into_any(),
+            None => ().into_any(),
+        },
     }
+}
+
+/// One field of the current stage, read-only, for the view of that stage. Made while the stage is
+/// of that kind; once it moves on, the last value stays until the view is gone.
+fn follow<T>(stage: RwSignal<Stage>, pick: fn(&Stage) -> Option<&T>) -> Memo<T>
+where
+    T: Clone + Default + PartialEq + Send + Sync + 'static,
+{
+    Memo::new(move |last: Option<&T>| stage.with(|s| pick(s).or(last).cloned().unwrap_or_default()))
 }
 
 /// What a screen reader hears when the stage changes.
