@@ -10,7 +10,7 @@ use common::{
 };
 use mock_openai::Step;
 use proofsheet::error::{AppError, ProviderFailure};
-use proofsheet::model::{Continuation, GeneratedImage, ParentImage};
+use proofsheet::model::{Continuation, GenerateRequest, GeneratedImage, ParentImage};
 use proofsheet::server::generate::{cancel, generate};
 use proofsheet::server::state::AppState;
 use serde_json::{json, Value};
@@ -152,6 +152,43 @@ async fn success_returns_a_png_with_openai_metadata_and_sends_the_documented_req
     assert!(
         body.get("previous_response_id").is_none(),
         "a first picture refers to nothing: {body}"
+    );
+}
+
+#[tokio::test]
+async fn a_reference_travels_as_an_input_image_beside_the_words() {
+    let (mock, state) = mock_and_state(&[]).await;
+    let png = common::decode_b64(
+        &generate(&state, request("src-1", "openai", PROMPT))
+            .await
+            .expect("a picture to use as a reference")
+            .b64,
+    );
+    let id = state
+        .references
+        .put(
+            png.clone(),
+            proofsheet::server::references::store::StoredFormat::Png,
+        )
+        .await
+        .unwrap();
+    let with_reference = GenerateRequest {
+        references: vec![id],
+        ..request("ref-in-1", "openai", PROMPT)
+    };
+    generate(&state, with_reference).await.expect("a picture");
+    let body = &mock.calls().requests[1].body;
+    use base64::Engine as _;
+    let data_url = format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(&png)
+    );
+    assert_eq!(
+        body["input"],
+        json!([{"role": "user", "content": [
+            {"type": "input_text", "text": PROMPT},
+            {"type": "input_image", "image_url": data_url},
+        ]}])
     );
 }
 

@@ -396,13 +396,6 @@ async fn another_sites_page_cannot_upload() {
     assert_eq!(own_page.status(), StatusCode::OK);
 }
 
-/// The offline engine, told that its model takes up to two references (no shipped engine does
-/// until its client sends them).
-const OFFLINE_WITH_REFERENCES: (&str, &str) = (
-    "PROOFSHEET_PROVIDER__OFFLINE__MODELS",
-    r#"[{id = "proofsheet-offline-1", sizes = ["512x512"], max_references = 2}]"#,
-);
-
 fn generate_body(references: &[&str]) -> serde_json::Value {
     serde_json::json!({"request": {
         "request_id": "refs-1", "engine": "offline", "prompt": "a red kite", "size": "512x512",
@@ -412,7 +405,7 @@ fn generate_body(references: &[&str]) -> serde_json::Value {
 
 #[tokio::test]
 async fn a_generation_naming_a_missing_reference_is_400_and_a_stored_one_is_in_its_provenance() {
-    let studio = Studio::start(&[OFFLINE_WITH_REFERENCES]).await;
+    let studio = Studio::start(&[]).await;
     let missing = "9".repeat(64);
     let response = client()
         .post(studio.url("/api/generate_image"))
@@ -456,11 +449,13 @@ async fn a_generation_naming_a_missing_reference_is_400_and_a_stored_one_is_in_i
 }
 
 #[tokio::test]
-async fn a_model_without_references_refuses_them() {
+async fn more_references_than_the_model_takes_are_refused_naming_how_many_to_remove() {
     let studio = Studio::start(&[]).await;
+    let five: Vec<String> = (1..=5).map(|i| i.to_string().repeat(64)).collect();
+    let five: Vec<&str> = five.iter().map(String::as_str).collect();
     let response = client()
         .post(studio.url("/api/generate_image"))
-        .json(&generate_body(&[&"9".repeat(64)]))
+        .json(&generate_body(&five))
         .send()
         .await
         .unwrap();
@@ -468,6 +463,6 @@ async fn a_model_without_references_refuses_them() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(
         error.to_string(),
-        "Offline engine · proofsheet-offline-1 takes no reference images; remove 1 of the 1."
+        "Offline engine · proofsheet-offline-1 takes at most 4 reference images; remove 1 of the 5."
     );
 }

@@ -16,8 +16,8 @@ const SEED: u64 = 1;
 
 fn main() {
     for (width, height) in [(1024, 1024), (1024, 1536)] {
-        let png_bytes = render_png(PROMPT, SEED, width, height).len();
-        let timings = time_runs(|| render_png(PROMPT, SEED, width, height));
+        let png_bytes = render_png(PROMPT, SEED, width, height, &[]).len();
+        let timings = time_runs(|| render_png(PROMPT, SEED, width, height, &[]));
         report(&format!("render {width}x{height}"), &timings, png_bytes);
     }
 }

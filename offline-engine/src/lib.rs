@@ -3,7 +3,8 @@
 //! refinements) is the app's provider adapter's business, not this crate's.
 //!
 //! It turns a prompt and a seed into a deterministic abstract poster:
-//! 1. `palette` reads colour and mood words from the prompt;
+//! 1. `palette` reads colour and mood words from the prompt, after any colours the caller
+//!    leads with (the app passes the colours of reference images and custom palettes);
 //! 2. `scene` picks a layout (landscape, paper-cut waves or orbs) and places its shapes with a
 //!    PRNG seeded from `seed ^ fnv1a64(prompt)`;
 //! 3. `render` rasterises the scene row by row with dithering;
@@ -26,13 +27,22 @@ use rng::{fnv1a64, SplitMix64};
 
 /// Renders a PNG (RGB8) of `width` x `height`. Deterministic: same inputs, same bytes.
 ///
-/// The prompt chooses the colours (see `palette`); prompt and seed together choose the
-/// composition, so different seeds give visibly different images. A zero dimension is treated
-/// as 1 so that the function is total.
-pub fn render_png(prompt: &str, seed: u64, width: u32, height: u32) -> Vec<u8> {
+/// `leading` colours are painted first, the prompt's colours (see `palette`) fill the rest of
+/// the palette; prompt and seed together choose the composition, so different seeds give
+/// visibly different images. A zero dimension is treated as 1 so that the function is total.
+pub fn render_png(
+    prompt: &str,
+    seed: u64,
+    width: u32,
+    height: u32,
+    leading: &[[u8; 3]],
+) -> Vec<u8> {
     let (width, height) = (width.max(1), height.max(1));
-    let colors: Vec<Rgb> = palette_for(prompt, seed)
-        .into_iter()
+    let colors: Vec<Rgb> = leading
+        .iter()
+        .copied()
+        .chain(palette_for(prompt, seed))
+        .take(palette::MAX_COLORS)
         .map(Rgb::from_bytes)
         .collect();
     let mut rng = SplitMix64::new(seed ^ fnv1a64(prompt.as_bytes()));
@@ -111,7 +121,7 @@ mod tests {
     #[test]
     fn known_renders_are_pinned() {
         for &(prompt, seed, width, height, expected) in PINNED {
-            let hash = fnv1a64(&render_png(prompt, seed, width, height));
+            let hash = fnv1a64(&render_png(prompt, seed, width, height, &[]));
             assert_eq!(
                 hash, expected,
                 "{prompt:?} seed {seed} {width}x{height} now hashes to {hash:#018x}"
@@ -123,22 +133,22 @@ mod tests {
     #[test]
     fn a_sweep_of_seeds_is_pinned() {
         let all: Vec<u8> = (0..48)
-            .flat_map(|seed| render_png("pinned sweep", seed, 48, 32))
+            .flat_map(|seed| render_png("pinned sweep", seed, 48, 32, &[]))
             .collect();
         assert_eq!(fnv1a64(&all), 0x764d_de0d_ce4f_b238);
     }
 
     #[test]
     fn same_inputs_give_identical_bytes() {
-        let first = render_png("a warm sunset over teal sea", 1, 320, 240);
-        let second = render_png("a warm sunset over teal sea", 1, 320, 240);
+        let first = render_png("a warm sunset over teal sea", 1, 320, 240, &[]);
+        let second = render_png("a warm sunset over teal sea", 1, 320, 240, &[]);
         assert_eq!(first, second);
     }
 
     #[test]
     fn output_is_an_rgb8_png_of_the_requested_size() {
         for (width, height) in [(256, 384), (384, 256), (1, 1), (17, 3)] {
-            let (info, pixels) = decode(&render_png("odd sizes", 5, width, height));
+            let (info, pixels) = decode(&render_png("odd sizes", 5, width, height, &[]));
             assert_eq!((info.width, info.height), (width, height));
             assert_eq!(info.color_type, png::ColorType::Rgb);
             assert_eq!(info.bit_depth, png::BitDepth::Eight);
@@ -148,16 +158,16 @@ mod tests {
 
     #[test]
     fn zero_size_is_clamped_to_one_pixel() {
-        let (info, _) = decode(&render_png("nothing", 1, 0, 0));
+        let (info, _) = decode(&render_png("nothing", 1, 0, 0, &[]));
         assert_eq!((info.width, info.height), (1, 1));
     }
 
     #[test]
     fn different_seeds_give_visibly_different_images() {
         let prompt = "a warm sunset over teal sea";
-        let (_, base) = decode(&render_png(prompt, 1, 128, 128));
+        let (_, base) = decode(&render_png(prompt, 1, 128, 128, &[]));
         for seed in 2..12 {
-            let (_, other) = decode(&render_png(prompt, seed, 128, 128));
+            let (_, other) = decode(&render_png(prompt, seed, 128, 128, &[]));
             let difference = mean_abs_difference(&base, &other);
             assert!(
                 difference > 8.0,
@@ -166,18 +176,29 @@ mod tests {
         }
     }
 
+    fn channel_means(prompt: &str, leading: &[[u8; 3]]) -> [f64; 3] {
+        let (_, pixels) = decode(&render_png(prompt, 3, 96, 96, leading));
+        let mut sums = [0_u64; 3];
+        for rgb in pixels.chunks_exact(3) {
+            for (sum, &value) in sums.iter_mut().zip(rgb) {
+                *sum += u64::from(value);
+            }
+        }
+        sums.map(|sum| sum as f64 / (pixels.len() / 3) as f64)
+    }
+
+    #[test]
+    fn leading_colours_outweigh_the_prompt_colours() {
+        let [red, green, blue] = channel_means("icy blue winter", &[[20, 200, 40], [30, 180, 60]]);
+        assert!(
+            green > red + 30.0 && green > blue,
+            "green leading colours on a blue prompt: {red:.0} {green:.0} {blue:.0}"
+        );
+    }
+
     #[test]
     fn prompt_colors_show_up_in_the_image() {
-        let channel_means = |prompt: &str| {
-            let (_, pixels) = decode(&render_png(prompt, 3, 96, 96));
-            let mut sums = [0_u64; 3];
-            for rgb in pixels.chunks_exact(3) {
-                for (sum, &value) in sums.iter_mut().zip(rgb) {
-                    *sum += u64::from(value);
-                }
-            }
-            sums.map(|sum| sum as f64 / (pixels.len() / 3) as f64)
-        };
+        let channel_means = |prompt: &str| channel_means(prompt, &[]);
         let [red, _, blue] = channel_means("crimson red scarlet");
         assert!(
             red > blue + 30.0,
@@ -193,7 +214,7 @@ mod tests {
     #[test]
     fn every_layout_renders_without_flat_output() {
         for seed in 0..24 {
-            let (_, pixels) = decode(&render_png("layout check", seed, 64, 48));
+            let (_, pixels) = decode(&render_png("layout check", seed, 64, 48, &[]));
             let first = &pixels[..3];
             assert!(
                 pixels.chunks_exact(3).any(|p| p != first),

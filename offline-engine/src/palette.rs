@@ -10,7 +10,7 @@
 use crate::color::{Oklch, Rgb};
 use crate::rng::{fnv1a64, SplitMix64};
 
-const MAX_COLORS: usize = 5;
+pub(crate) const MAX_COLORS: usize = 5;
 /// Below this OKLCH chroma a colour reads as grey, so its hue says nothing about the prompt.
 const ACHROMATIC_CHROMA: f32 = 0.04;
 /// Mood tone applies only half as strongly to colours the prompt named, so that "a red barn at

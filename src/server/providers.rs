@@ -19,6 +19,7 @@ pub use error::ProviderError;
 use crate::error::ProviderFailure;
 use crate::model::{EngineCatalog, EngineInfo, GenerateRequest, ModelInfo, Palette};
 use crate::server::config::{ProviderSettings, Settings};
+use crate::server::references::Reference;
 use http::FetchLimits;
 use std::future::Future;
 use std::pin::Pin;
@@ -47,10 +48,12 @@ pub struct ProviderImage {
 
 pub trait ImageProvider: Send + Sync {
     fn info(&self) -> &EngineInfo;
-    /// One provider call; the caller owns retries, timeouts and cancellation.
+    /// One provider call; the caller owns retries, timeouts and cancellation. `references` are
+    /// the images `request.references` names, in its order, read once for every attempt.
     fn generate<'a>(
         &'a self,
         request: &'a GenerateRequest,
+        references: &'a [Reference],
     ) -> BoxFuture<'a, Result<ProviderImage, ProviderError>>;
 }
 
@@ -62,6 +65,7 @@ pub trait ProviderClient: Send + Sync {
     fn call<'a>(
         &'a self,
         request: &'a GenerateRequest,
+        references: &'a [Reference],
     ) -> impl Future<Output = Result<ProviderImage, ProviderError>> + Send + 'a;
 }
 
@@ -73,9 +77,10 @@ impl<T: ProviderClient> ImageProvider for T {
     fn generate<'a>(
         &'a self,
         request: &'a GenerateRequest,
+        references: &'a [Reference],
     ) -> BoxFuture<'a, Result<ProviderImage, ProviderError>> {
         Box::pin(async move {
-            self.call(request)
+            self.call(request, references)
                 .await
                 .map_err(|e| self.credentials().stamp(e))
         })
@@ -244,6 +249,7 @@ impl ImageProvider for Unavailable {
     fn generate<'a>(
         &'a self,
         _request: &'a GenerateRequest,
+        _references: &'a [Reference],
     ) -> BoxFuture<'a, Result<ProviderImage, ProviderError>> {
         let reason = self.info.unavailable.clone().unwrap_or_default();
         Box::pin(async move { Err(ProviderError::new(ProviderFailure::NotConfigured, reason)) })

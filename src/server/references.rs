@@ -75,7 +75,7 @@ mod tests {
             .unwrap();
         let summary: Vec<(&str, &str, &[u8])> = read
             .iter()
-            .map(|r| (r.id.as_str(), r.mime, r.bytes.as_slice()))
+            .map(|r| (r.id.as_str(), r.mime, &r.bytes[..]))
             .collect();
         assert_eq!(
             summary,

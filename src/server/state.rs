@@ -68,8 +68,10 @@ impl AppState {
             Duration::from_secs(settings.generation.max_queue_wait_secs),
         ));
         let providers = Arc::new(providers);
+        let references = Arc::new(references);
         let generation = Arc::new(generation_flow(
             Arc::clone(&providers),
+            Arc::clone(&references),
             settings.retry.policy(),
         ));
         let uploads = Arc::new(Uploads::from_settings(&settings));
@@ -81,7 +83,7 @@ impl AppState {
             inflight: Arc::default(),
             admission,
             access: None,
-            references: Arc::new(references),
+            references,
             uploads,
         }
     }

@@ -13,6 +13,7 @@ mod gemini;
 mod ideogram;
 mod jimeng;
 mod openai_images;
+mod references;
 mod replicate;
 
 use mock_providers::{MockConfig, MockServer, Provider, ReceivedRequest};

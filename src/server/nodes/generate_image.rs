@@ -1,6 +1,6 @@
-//! `GenerateImage`, the node seed 001 describes: prep reads the request and picks the provider,
-//! exec makes one provider call (retried by the flow), post stamps provenance and writes the
-//! picture into the store.
+//! `GenerateImage`, the node seed 001 describes: prep reads the request, picks the provider and
+//! reads the reference images it names, exec makes one provider call (retried by the flow),
+//! post stamps provenance and writes the picture into the store.
 
 use crate::error::ProviderFailure;
 use crate::model::{Continuation, GenerateRequest, GeneratedImage};
@@ -8,6 +8,7 @@ use crate::price::Price;
 use crate::server::flow::{Action, Attempts, Flow, FlowBuilder, Node, RetryPolicy};
 use crate::server::provenance::{stamp, Provenance, ReferenceRecord};
 use crate::server::providers::{ImageProvider, ProviderError, ProviderImage, ProviderRegistry};
+use crate::server::references::{references_of, Reference, ReferenceStore};
 use base64::Engine as _;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -32,21 +33,35 @@ impl GenerationState {
 
 pub struct GenerateImage {
     providers: Arc<ProviderRegistry>,
+    references: Arc<ReferenceStore>,
     policy: RetryPolicy,
 }
 
 /// The one-node flow behind `generate_image`.
 pub fn generation_flow(
     providers: Arc<ProviderRegistry>,
+    references: Arc<ReferenceStore>,
     policy: RetryPolicy,
 ) -> Flow<GenerationState, ProviderError> {
     let mut builder = FlowBuilder::default();
-    let generate = builder.node(GenerateImage { providers, policy });
+    let generate = builder.node(GenerateImage {
+        providers,
+        references,
+        policy,
+    });
     builder.build(generate)
 }
 
+/// What every attempt of one generation sends. The references are read here, once, after the
+/// generation got its turn (so queued generations hold no pictures), and shared by the retries.
+pub struct Call {
+    provider: Arc<dyn ImageProvider>,
+    request: GenerateRequest,
+    references: Vec<Reference>,
+}
+
 impl Node<GenerationState> for GenerateImage {
-    type Prep = (Arc<dyn ImageProvider>, GenerateRequest);
+    type Prep = Call;
     type Exec = ProviderImage;
     type Error = ProviderError;
 
@@ -64,27 +79,29 @@ impl Node<GenerationState> for GenerateImage {
             provider: engine.clone(),
             ..ProviderError::new(ProviderFailure::NotConfigured, "choose another engine")
         })?;
-        Ok((Arc::clone(provider), shared.request.clone()))
+        Ok(Call {
+            provider: Arc::clone(provider),
+            request: shared.request.clone(),
+            references: references_of(&self.references, &shared.request).await?,
+        })
     }
 
-    async fn exec(
-        &self,
-        (provider, request): &Self::Prep,
-        attempt: u32,
-    ) -> Result<ProviderImage, ProviderError> {
-        tracing::debug!(attempt, engine = %request.engine, "provider call");
-        provider.generate(request).await
+    async fn exec(&self, call: &Self::Prep, attempt: u32) -> Result<ProviderImage, ProviderError> {
+        tracing::debug!(attempt, engine = %call.request.engine, "provider call");
+        call.provider
+            .generate(&call.request, &call.references)
+            .await
     }
 
     /// Errors made outside the provider (an attempt timing out, the deadline) do not know which
     /// provider they are about; say it, so the message names it.
     async fn exec_fallback(
         &self,
-        (provider, _): &Self::Prep,
+        call: &Self::Prep,
         mut error: ProviderError,
     ) -> Result<ProviderImage, ProviderError> {
         if error.provider.is_empty() {
-            error.provider = provider.info().provider.clone();
+            error.provider = call.provider.info().provider.clone();
         }
         Err(error)
     }
@@ -92,7 +109,9 @@ impl Node<GenerationState> for GenerateImage {
     async fn post(
         &self,
         shared: &mut GenerationState,
-        (provider, request): Self::Prep,
+        Call {
+            provider, request, ..
+        }: Self::Prep,
         image: ProviderImage,
         attempts: Attempts,
     ) -> Result<Action, ProviderError> {

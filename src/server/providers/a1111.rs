@@ -1,16 +1,19 @@
-//! AUTOMATIC1111 / Forge, `sdapi/v1/txt2img` (providers.md §8.1): a local server with no key.
+//! AUTOMATIC1111 / Forge, `sdapi/v1/txt2img`, and `img2img` when the request has reference
+//! images (providers.md §8.1): a local server with no key.
 //! Sizes are `WxH`; the model's "quality" choices are step counts and its styles are sampler
 //! names (the entry labels them so in the form); the negative prompt and the seed are sent.
 //! The engine is listed only when `A1111_BASE_URL` (or its entry's `base_url`) is set. A server
 //! that refuses connections is starting or busy, so that is retried.
 
 use super::http::{
-    decode_base64_image, exchange, failure_for_status, parse_json, sniff_mime, Credentials,
+    base64_of, decode_base64_image, exchange, failure_for_status, parse_json, sniff_mime,
+    Credentials,
 };
 use super::{prompt_in_words, sent_if_changed, ProviderClient, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
 use crate::model::{EngineInfo, GenerateRequest};
 use crate::server::config::ProviderSettings;
+use crate::server::references::Reference;
 use reqwest::StatusCode;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -22,7 +25,8 @@ pub struct A1111Provider {
     http: reqwest::Client,
     /// No key; kept for the provider name on every error.
     credentials: Credentials,
-    endpoint: String,
+    /// `…/sdapi/v1/`, before `txt2img` or `img2img`.
+    api: String,
     info: EngineInfo,
 }
 
@@ -35,7 +39,7 @@ impl A1111Provider {
                 key_env: String::new(),
                 api_key: String::new(),
             },
-            endpoint: format!("{}/sdapi/v1/txt2img", entry.base_url.trim_end_matches('/')),
+            api: format!("{}/sdapi/v1/", entry.base_url.trim_end_matches('/')),
             info: entry.engine_info(false, None),
         }
     }
@@ -50,12 +54,24 @@ impl ProviderClient for A1111Provider {
         &self.credentials
     }
 
-    async fn call(&self, request: &GenerateRequest) -> Result<ProviderImage, ProviderError> {
+    async fn call(
+        &self,
+        request: &GenerateRequest,
+        references: &[Reference],
+    ) -> Result<ProviderImage, ProviderError> {
         let model = self.info.model_or_default(&request.model);
         let words = prompt_in_words(request, model);
-        let body = body(request, &words)?;
-        let (status, _headers, answer) =
-            exchange(self.http.post(&self.endpoint).json(&body)).await?;
+        let mut body = body(request, &words)?;
+        let mode = if references.is_empty() {
+            "txt2img"
+        } else {
+            body["init_images"] = json!(references.iter().map(base64_of).collect::<Vec<_>>());
+            // A1111's own default: the picture keeps the reference's layout, not its details.
+            body["denoising_strength"] = json!(0.75);
+            "img2img"
+        };
+        let endpoint = format!("{}{mode}", self.api);
+        let (status, _headers, answer) = exchange(self.http.post(endpoint).json(&body)).await?;
         if !status.is_success() {
             return Err(classify_status(status, &answer));
         }

@@ -4,12 +4,14 @@
 //! error messages end with a `Request ID`, which is kept: it is what Ark's support asks for.
 
 use super::http::{
-    decode_base64_image, exchange, parse_json, retry_after, sniff_mime, Credentials, ResultFetcher,
+    data_url, decode_base64_image, exchange, parse_json, retry_after, sniff_mime, Credentials,
+    ResultFetcher,
 };
 use super::{prompt_in_words, sent_if_changed, ProviderClient, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
 use crate::model::{EngineInfo, GenerateRequest};
 use crate::server::config::ProviderSettings;
+use crate::server::references::Reference;
 use reqwest::StatusCode;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -51,7 +53,14 @@ impl ArkProvider {
         }
     }
 
-    fn body(&self, request: &GenerateRequest, model_id: &str, words: &str, seed: bool) -> Value {
+    fn body(
+        &self,
+        request: &GenerateRequest,
+        model_id: &str,
+        words: &str,
+        seed: bool,
+        references: &[Reference],
+    ) -> Value {
         let mut body = json!({
             "model": model_id,
             "prompt": words,
@@ -67,6 +76,13 @@ impl ArkProvider {
         if seed {
             body["seed"] = json!(request.seed % (MAX_SEED + 1));
         }
+        // Image-to-image: Seedream takes the references as data URLs, a list for 4.x; SeedEdit
+        // (3.0) takes exactly one, as a string.
+        match references {
+            [] => {}
+            [only] if is_3_0(model_id) => body["image"] = json!(data_url(only)),
+            several => body["image"] = json!(several.iter().map(data_url).collect::<Vec<_>>()),
+        }
         body
     }
 }
@@ -80,14 +96,18 @@ impl ProviderClient for ArkProvider {
         &self.credentials
     }
 
-    async fn call(&self, request: &GenerateRequest) -> Result<ProviderImage, ProviderError> {
+    async fn call(
+        &self,
+        request: &GenerateRequest,
+        references: &[Reference],
+    ) -> Result<ProviderImage, ProviderError> {
         let model = self.info.model_or_default(&request.model);
         let words = prompt_in_words(request, model);
         let sent = self
             .http
             .post(&self.endpoint)
             .bearer_auth(&self.credentials.api_key)
-            .json(&self.body(request, &model.id, &words, model.seed));
+            .json(&self.body(request, &model.id, &words, model.seed, references));
         let (status, headers, body) = exchange(sent).await?;
         if !status.is_success() {
             return Err(classify_status(status, &headers, &body));

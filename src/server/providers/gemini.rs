@@ -9,12 +9,14 @@
 //! `NO_IMAGE`), which are failures too and are never retried as they are.
 
 use super::http::{
-    decode_base64_image, exchange, failure_for_status, parse_json, sniff_mime, Credentials,
+    base64_of, decode_base64_image, exchange, failure_for_status, parse_json, sniff_mime,
+    Credentials,
 };
 use super::{prompt_in_words, sent_if_changed, ProviderClient, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
 use crate::model::{EngineInfo, GenerateRequest};
 use crate::server::config::ProviderSettings;
+use crate::server::references::Reference;
 use reqwest::StatusCode;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -47,7 +49,11 @@ impl ProviderClient for GeminiProvider {
         &self.credentials
     }
 
-    async fn call(&self, request: &GenerateRequest) -> Result<ProviderImage, ProviderError> {
+    async fn call(
+        &self,
+        request: &GenerateRequest,
+        references: &[Reference],
+    ) -> Result<ProviderImage, ProviderError> {
         let model = &self.info.model_or_default(&request.model).id;
         let url = format!("{}/v1beta/models/{model}:generateContent", self.base_url);
         let text = prompt_in_words(request, self.info.model_or_default(&request.model));
@@ -55,7 +61,7 @@ impl ProviderClient for GeminiProvider {
             .http
             .post(url)
             .header("x-goog-api-key", &self.credentials.api_key)
-            .json(&body(&text, &request.size));
+            .json(&body(&text, &request.size, references));
         let (status, _headers, answer) = exchange(sent).await?;
         if !status.is_success() {
             return Err(classify_status(status, &answer));
@@ -78,9 +84,17 @@ impl ProviderClient for GeminiProvider {
     }
 }
 
-fn body(text: &str, aspect_ratio: &str) -> Value {
+/// The prompt, then each reference image inline, as Google's own image-editing examples order
+/// them.
+fn body(text: &str, aspect_ratio: &str, references: &[Reference]) -> Value {
+    let pictures = references.iter().map(|reference| {
+        json!({"inlineData": {"mimeType": reference.mime, "data": base64_of(reference)}})
+    });
+    let parts: Vec<Value> = std::iter::once(json!({"text": text}))
+        .chain(pictures)
+        .collect();
     json!({
-        "contents": [{"role": "user", "parts": [{"text": text}]}],
+        "contents": [{"role": "user", "parts": parts}],
         "generationConfig": {
             "responseModalities": ["TEXT", "IMAGE"],
             "imageConfig": {"aspectRatio": aspect_ratio},
@@ -336,7 +350,7 @@ mod tests {
 
     #[test]
     fn the_request_carries_the_words_and_the_aspect_ratio() {
-        let sent = body("a lighthouse", "16:9");
+        let sent = body("a lighthouse", "16:9", &[]);
         assert_eq!(
             sent["generationConfig"]["imageConfig"]["aspectRatio"],
             "16:9"

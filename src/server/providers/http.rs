@@ -4,6 +4,7 @@
 
 use super::ProviderError;
 use crate::error::ProviderFailure;
+use crate::server::references::Reference;
 use axum::body::Bytes;
 use reqwest::header::HeaderMap;
 use std::time::Duration;
@@ -95,6 +96,28 @@ pub fn decode_base64_image(b64: &str) -> Result<Vec<u8>, ProviderError> {
                 format!("invalid base64 image: {e}"),
             )
         })
+}
+
+/// A reference image as JSON APIs take it inline: plain base64 (Gemini, AUTOMATIC1111).
+pub fn base64_of(reference: &Reference) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(&reference.bytes)
+}
+
+/// A reference image as a `data:` URL (Ark, Replicate).
+pub fn data_url(reference: &Reference) -> String {
+    format!("data:{};base64,{}", reference.mime, base64_of(reference))
+}
+
+/// A reference image as a multipart file part (OpenAI image edits, Ideogram), named by its id.
+pub fn file_part(reference: &Reference) -> reqwest::multipart::Part {
+    let extension = reference.mime.trim_start_matches("image/");
+    // With its length, so the form has one too and is not sent chunked.
+    let length = reference.bytes.len() as u64;
+    reqwest::multipart::Part::stream_with_length(reference.bytes.clone(), length)
+        .file_name(format!("{}.{extension}", reference.id))
+        .mime_str(reference.mime)
+        .expect("a stored reference's type is a valid MIME type")
 }
 
 /// One engine's key, and what every error of that engine carries: whose it is, which variable

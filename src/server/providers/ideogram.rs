@@ -5,12 +5,14 @@
 //! `is_image_safe: false` comes without a URL (and is still billed): that is reported, not retried.
 
 use super::http::{
-    exchange, failure_for_status, parse_json, retry_after, sniff_mime, Credentials, ResultFetcher,
+    exchange, failure_for_status, file_part, parse_json, retry_after, sniff_mime, Credentials,
+    ResultFetcher,
 };
 use super::{prompt_in_words, sent_if_changed, ProviderClient, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
 use crate::model::{EngineInfo, GenerateRequest, Palette};
 use crate::server::config::ProviderSettings;
+use crate::server::references::Reference;
 use reqwest::multipart::Form;
 use reqwest::StatusCode;
 use serde::Deserialize;
@@ -58,7 +60,11 @@ impl ProviderClient for IdeogramProvider {
         &self.credentials
     }
 
-    async fn call(&self, request: &GenerateRequest) -> Result<ProviderImage, ProviderError> {
+    async fn call(
+        &self,
+        request: &GenerateRequest,
+        references: &[Reference],
+    ) -> Result<ProviderImage, ProviderError> {
         let model = self.info.model_or_default(&request.model);
         let words = prompt_in_words(request, model);
         let seed = request.seed % (MAX_SEED + 1);
@@ -66,7 +72,13 @@ impl ProviderClient for IdeogramProvider {
             .http
             .post(&self.endpoint)
             .header("Api-Key", &self.credentials.api_key)
-            .multipart(form(request, &words, seed, self.magic_prompt.as_deref()));
+            .multipart(form(
+                request,
+                &words,
+                seed,
+                self.magic_prompt.as_deref(),
+                references,
+            ));
         let (status, headers, body) = exchange(sent).await?;
         if !status.is_success() {
             return Err(classify_status(status, &headers, &body));
@@ -93,7 +105,15 @@ impl ProviderClient for IdeogramProvider {
 /// The multipart form. Ideogram writes aspect ratios with `x` (`16x9`); the studio writes them
 /// with `:` everywhere, so people see one notation. How a palette travels inside multipart is
 /// not documented (providers.md §5.2); it goes as one JSON text field, the likeliest form.
-fn form(request: &GenerateRequest, words: &str, seed: u64, magic_prompt: Option<&str>) -> Form {
+/// Reference images go as style references (the field repeated), Ideogram's image input to
+/// `generate`.
+fn form(
+    request: &GenerateRequest,
+    words: &str,
+    seed: u64,
+    magic_prompt: Option<&str>,
+    references: &[Reference],
+) -> Form {
     let mut form = Form::new()
         .text("prompt", words.to_string())
         .text("aspect_ratio", request.size.replace(':', "x"))
@@ -122,6 +142,9 @@ fn form(request: &GenerateRequest, words: &str, seed: u64, magic_prompt: Option<
     };
     if let Some(palette) = palette {
         form = form.text("color_palette", palette.to_string());
+    }
+    for reference in references {
+        form = form.part("style_reference_images", file_part(reference));
     }
     form
 }

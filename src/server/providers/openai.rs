@@ -5,12 +5,15 @@
 
 mod wire;
 
-use super::http::{decode_base64_image, exchange, header, retry_after, sniff_mime, Credentials};
+use super::http::{
+    data_url, decode_base64_image, exchange, header, retry_after, sniff_mime, Credentials,
+};
 use super::redact::redact;
 use super::{prompt_in_words, sent_if_changed, ProviderClient, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
 use crate::model::{EngineInfo, GenerateRequest};
 use crate::server::config::ProviderSettings;
+use crate::server::references::Reference;
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -36,7 +39,7 @@ impl OpenAiProvider {
     }
 
     /// The request body, and the words it sends.
-    fn body(&self, request: &GenerateRequest) -> (Value, String) {
+    fn body(&self, request: &GenerateRequest, references: &[Reference]) -> (Value, String) {
         let mut tool = json!({
             "type": "image_generation",
             "model": self.info.model_or_default(&request.model).id,
@@ -73,10 +76,21 @@ impl OpenAiProvider {
                 ]);
                 instruction
             }
-            // A first picture, or a refinement of another engine's picture: all in words.
+            // A first picture, or a refinement of another engine's picture: all in words, with
+            // the reference images beside them in the same user message. (A refinement of our
+            // own picture builds on it, which already shows what the references gave.)
             _ => {
                 let words = prompt_in_words(request, self.info.model_or_default(&request.model));
-                body["input"] = json!(words);
+                body["input"] = if references.is_empty() {
+                    json!(words)
+                } else {
+                    let text = json!({"type": "input_text", "text": words});
+                    let pictures = references
+                        .iter()
+                        .map(|r| json!({"type": "input_image", "image_url": data_url(r)}));
+                    let content: Vec<Value> = std::iter::once(text).chain(pictures).collect();
+                    json!([{"role": "user", "content": content}])
+                };
                 words
             }
         };
@@ -102,9 +116,13 @@ impl ProviderClient for OpenAiProvider {
         &self.credentials
     }
 
-    async fn call(&self, request: &GenerateRequest) -> Result<ProviderImage, ProviderError> {
+    async fn call(
+        &self,
+        request: &GenerateRequest,
+        references: &[Reference],
+    ) -> Result<ProviderImage, ProviderError> {
         let key = &self.credentials.api_key;
-        let (body, words) = self.body(request);
+        let (body, words) = self.body(request, references);
         let sent = self.http.post(&self.endpoint).bearer_auth(key).json(&body);
         let (status, headers, body) = exchange(sent).await?;
         if !status.is_success() {

@@ -1,4 +1,5 @@
-//! OpenAI's Images API, `images/generations` (providers.md §2), and the servers that copy it
+//! OpenAI's Images API, `images/generations`, or `images/edits` when the request has reference
+//! images (providers.md §2, §2.4), and the servers that copy it
 //! (§7, §8.3): LocalAI, relays, and jimeng-style proxies. One client, because the protocol is one;
 //! what differs between servers is configuration:
 //!
@@ -12,20 +13,23 @@
 //! read before the picture.
 
 use super::http::{
-    decode_base64_image, exchange, parse_json, sniff_mime, Credentials, ResultFetcher,
+    decode_base64_image, exchange, file_part, parse_json, sniff_mime, Credentials, ResultFetcher,
 };
 use super::openai::classify_status;
 use super::{prompt_in_words, sent_if_changed, ProviderClient, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
 use crate::model::{EngineInfo, GenerateRequest};
 use crate::server::config::ProviderSettings;
+use crate::server::references::Reference;
+use reqwest::multipart::Form;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 pub struct OpenAiImagesProvider {
     http: reqwest::Client,
     credentials: Credentials,
-    endpoint: String,
+    /// `…/images/`, before `generations` or `edits`.
+    api: String,
     size_param: String,
     quality_param: String,
     response_format: Option<String>,
@@ -45,10 +49,7 @@ impl OpenAiImagesProvider {
         OpenAiImagesProvider {
             http,
             credentials: Credentials::of(entry, api_key),
-            endpoint: format!(
-                "{}/images/generations",
-                entry.base_url.trim_end_matches('/')
-            ),
+            api: format!("{}/images/", entry.base_url.trim_end_matches('/')),
             size_param: or(&entry.size_param, "size"),
             quality_param: or(&entry.quality_param, "quality"),
             response_format: Some(entry.response_format.clone()).filter(|f| !f.is_empty()),
@@ -82,15 +83,25 @@ impl ProviderClient for OpenAiImagesProvider {
         &self.credentials
     }
 
-    async fn call(&self, request: &GenerateRequest) -> Result<ProviderImage, ProviderError> {
+    async fn call(
+        &self,
+        request: &GenerateRequest,
+        references: &[Reference],
+    ) -> Result<ProviderImage, ProviderError> {
         let model = self.info.model_or_default(&request.model);
         let words = prompt_in_words(request, model);
         let key = &self.credentials.api_key;
-        let sent = self
-            .http
-            .post(&self.endpoint)
-            .bearer_auth(key)
-            .json(&self.body(request, &model.id, &words));
+        let body = self.body(request, &model.id, &words);
+        let sent = if references.is_empty() {
+            let url = format!("{}generations", self.api);
+            self.http.post(url).bearer_auth(key).json(&body)
+        } else {
+            let url = format!("{}edits", self.api);
+            self.http
+                .post(url)
+                .bearer_auth(key)
+                .multipart(edit_form(&body, references))
+        };
         let (status, headers, body) = exchange(sent).await?;
         if !status.is_success() {
             return Err(classify_status(status, &headers, &body, key));
@@ -113,6 +124,23 @@ impl ProviderClient for OpenAiImagesProvider {
             seed: request.seed,
         })
     }
+}
+
+/// `images/edits` takes the same fields as `generations`, as multipart text, plus each
+/// reference as a repeated `image[]` file (§2.4: numbers travel as text).
+fn edit_form(body: &Value, references: &[Reference]) -> Form {
+    let fields = body.as_object().into_iter().flatten();
+    let mut form = fields.fold(Form::new(), |form, (name, value)| {
+        let text = match value {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        form.text(name.clone(), text)
+    });
+    for reference in references {
+        form = form.part("image[]", file_part(reference));
+    }
+    form
 }
 
 #[derive(Deserialize)]

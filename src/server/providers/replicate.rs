@@ -11,13 +11,14 @@
 //! generation that is cancelled or dropped cancels its prediction.
 
 use super::http::{
-    exchange, failure_for_status, parse_json, retry_after, sniff_mime, transport_error,
+    data_url, exchange, failure_for_status, parse_json, retry_after, sniff_mime, transport_error,
     Credentials, ResultFetcher,
 };
 use super::{prompt_in_words, sent_if_changed, ProviderClient, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
 use crate::model::{EngineInfo, GenerateRequest};
 use crate::server::config::ProviderSettings;
+use crate::server::references::Reference;
 use reqwest::StatusCode;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -159,23 +160,34 @@ impl ProviderClient for ReplicateProvider {
         &self.credentials
     }
 
-    async fn call(&self, request: &GenerateRequest) -> Result<ProviderImage, ProviderError> {
+    async fn call(
+        &self,
+        request: &GenerateRequest,
+        references: &[Reference],
+    ) -> Result<ProviderImage, ProviderError> {
         let model_info = self.info.model_or_default(&request.model);
         let model = &model_info.id;
         let seed = request.seed % (MAX_SEED + 1);
         let words = prompt_in_words(request, model_info);
+        let mut input = json!({
+            "prompt": words,
+            "aspect_ratio": request.size,
+            "seed": seed,
+            "output_format": "png",
+        });
+        // FLUX 1.1 [pro] takes one image to lean on (Flux Redux), as a URL; Replicate accepts a
+        // data URL wherever a file URL goes. Models without the field take no references
+        // (`max_references` says so and the request was checked against it).
+        if let Some(first) = references.first() {
+            input["image_prompt"] = json!(data_url(first));
+        }
         let create = self
             .http
             .post(format!("{}/models/{model}/predictions", self.base_url))
             .bearer_auth(&self.credentials.api_key)
             .header("Prefer", format!("wait={WAIT_SECS}"))
             .header("Cancel-After", CANCEL_AFTER)
-            .json(&json!({"input": {
-                "prompt": words,
-                "aspect_ratio": request.size,
-                "seed": seed,
-                "output_format": "png",
-            }}));
+            .json(&json!({ "input": input }));
         let sent = create.send().await.map_err(|e| {
             let mut error = transport_error(&e);
             // Only a create that never connected is sure not to have started a paid prediction.

@@ -34,12 +34,12 @@ impl StoredFormat {
     }
 }
 
-/// A stored reference image, as provider clients send it.
+/// A stored reference image, as provider clients send it. Cloning shares the bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reference {
     pub id: String,
     pub mime: &'static str,
-    pub bytes: Vec<u8>,
+    pub bytes: bytes::Bytes,
 }
 
 /// Where a stored reference is and how large it is, without reading it.
@@ -120,7 +120,7 @@ impl ReferenceStore {
         Ok(Some(Reference {
             id: id.to_string(),
             mime: stored.format.mime(),
-            bytes: tokio::fs::read(&stored.path).await?,
+            bytes: tokio::fs::read(&stored.path).await?.into(),
         }))
     }
 
@@ -250,7 +250,7 @@ mod tests {
         let reference = store.get(&id).await.unwrap().unwrap();
         assert_eq!(
             (reference.mime, reference.bytes),
-            ("image/png", b"abc".to_vec())
+            ("image/png", bytes::Bytes::from_static(b"abc"))
         );
         let stored = store.find(&id).await.unwrap().unwrap();
         assert_eq!((stored.format, stored.bytes), (StoredFormat::Png, 3));

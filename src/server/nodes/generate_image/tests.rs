@@ -40,6 +40,7 @@ impl ImageProvider for ScriptedProvider {
     fn generate<'a>(
         &'a self,
         request: &'a GenerateRequest,
+        _references: &'a [Reference],
     ) -> BoxFuture<'a, Result<ProviderImage, ProviderError>> {
         Box::pin(async move {
             *self.calls.lock().unwrap() += 1;
@@ -50,7 +51,7 @@ impl ImageProvider for ScriptedProvider {
             match next {
                 Some(error) => Err(error),
                 None => Ok(ProviderImage {
-                    bytes: proofsheet_offline::render_png(&request.prompt, 1, 8, 8),
+                    bytes: proofsheet_offline::render_png(&request.prompt, 1, 8, 8, &[]),
                     mime: "image/png".into(),
                     model: "gpt-image-1".into(),
                     size: "1024x1024".into(),
@@ -69,6 +70,7 @@ impl ImageProvider for ScriptedProvider {
 struct Harness {
     provider: Arc<ScriptedProvider>,
     flow: Flow<GenerationState, ProviderError>,
+    _data_dir: tempfile::TempDir,
 }
 
 fn harness(script: Vec<ProviderError>) -> Harness {
@@ -93,9 +95,12 @@ fn harness(script: Vec<ProviderError>) -> Harness {
         attempt_timeout: Duration::from_secs(180),
         deadline: Duration::from_secs(600),
     };
+    let data_dir = tempfile::tempdir().unwrap();
+    let references = ReferenceStore::open(data_dir.path()).unwrap();
     Harness {
         provider,
-        flow: generation_flow(Arc::new(registry), policy),
+        flow: generation_flow(Arc::new(registry), Arc::new(references), policy),
+        _data_dir: data_dir,
     }
 }
 
