@@ -17,13 +17,18 @@
 //! - `8x camera`: eight 4032×3024 photo-like JPEGs with EXIF orientation 6, as a phone takes
 //!   them: each is decoded, turned upright, scaled to 2048 and encoded again (information; the
 //!   costly path).
+//! - `20 generations x 4 references`: twenty generations sent at once on the OpenAI engine (the
+//!   local mock, 500 ms per picture), each naming the same four ~5 MB references, with the
+//!   shipped bounds (8 running, the rest waiting): how many were made, their wall time, and the
+//!   server's peak memory. Target: at most 300 MiB.
 
 #[path = "support/server.rs"]
 mod server;
 
 use image::codecs::jpeg::JpegEncoder;
 use image::{DynamicImage, ImageEncoder as _, Rgb, RgbImage};
-use proofsheet::model::ReferenceImage;
+use mock_openai::{MockConfig, MockServer, Step};
+use proofsheet::model::{GenerateRequest, ReferenceImage};
 use reqwest::{Client, StatusCode};
 use server::{client, Server};
 use std::time::{Duration, Instant};
@@ -94,13 +99,75 @@ fn main() {
             millis(median(&camera.each)),
             millis(*camera.each.iter().max().unwrap_or(&Duration::ZERO)),
         );
+        drop(server);
+        generations_with_references(&client, &last[..4]).await;
     });
+}
+
+const GENERATIONS: usize = 20;
+/// A test key for the local mock, not a secret.
+const MOCK_KEY: &str = "bench-openai-key";
+
+/// Twenty generations at once, each naming the same four references, on the OpenAI engine.
+async fn generations_with_references(client: &Client, jpegs: &[Vec<u8>]) {
+    let mock = MockServer::start(MockConfig {
+        api_key: Some(MOCK_KEY.into()),
+        image_padding_bytes: 1_480_000,
+    })
+    .await;
+    mock.script(vec![Step::Image { delay_ms: 500 }; GENERATIONS]);
+    let base_url = mock.base_url();
+    let server = Server::start(
+        "references-generations",
+        &[
+            ("OPENAI_API_KEY", MOCK_KEY),
+            ("OPENAI_BASE_URL", base_url.as_str()),
+        ],
+    )
+    .await;
+    let references: Vec<String> = upload_all(&server, client, jpegs, "4 references").await.ids;
+    let idle = server.memory_kib("VmRSS");
+    let start = Instant::now();
+    let mut generations = JoinSet::new();
+    for index in 0..GENERATIONS {
+        let request = GenerateRequest {
+            request_id: format!("refs-{index}"),
+            engine: "openai".into(),
+            model: String::new(),
+            prompt: "the product on a plain studio background".into(),
+            size: "1024x1024".into(),
+            quality: None,
+            seed: index as u64,
+            styling: Default::default(),
+            refinements: vec![],
+            parent: None,
+            references: references.clone(),
+        };
+        let sent = client
+            .post(server.url("/api/generate_image"))
+            .json(&serde_json::json!({ "request": request }));
+        generations.spawn(async move { sent.send().await.map(|r| r.status()) });
+    }
+    let statuses = generations.join_all().await;
+    let made = statuses
+        .iter()
+        .filter(|s| matches!(s, Ok(StatusCode::OK)))
+        .count();
+    println!(
+        "references 20 generations x 4 references ({:.1} MB each, the same four) on the mock OpenAI engine (500 ms each, 8 running at once): {made} made of {GENERATIONS}, wall {:.0} ms; server RSS idle {:.1} MiB, peak {:.1} MiB",
+        megabytes(jpegs[0].len()),
+        millis(start.elapsed()),
+        idle as f64 / 1024.0,
+        server.memory_kib("VmHWM") as f64 / 1024.0,
+    );
 }
 
 struct Run {
     /// From the first request sent until the last answer had arrived.
     wall: Duration,
     each: Vec<Duration>,
+    /// The stored references' ids, in the order they were answered.
+    ids: Vec<String>,
 }
 
 /// Sends every file at once; each must come back stored (a bench that measured refusals would
@@ -124,6 +191,7 @@ async fn upload_all(server: &Server, client: &Client, files: &[Vec<u8>], case: &
     }
     let answers = uploads.join_all().await;
     let wall = start.elapsed();
+    let mut ids = Vec::with_capacity(answers.len());
     for (_, status, body) in &answers {
         assert_eq!(
             *status,
@@ -131,11 +199,13 @@ async fn upload_all(server: &Server, client: &Client, files: &[Vec<u8>], case: &
             "{case}: {}",
             String::from_utf8_lossy(body)
         );
-        serde_json::from_slice::<ReferenceImage>(body).expect("a stored reference");
+        let stored: ReferenceImage = serde_json::from_slice(body).expect("a stored reference");
+        ids.push(stored.id);
     }
     Run {
         wall,
         each: answers.into_iter().map(|(elapsed, ..)| elapsed).collect(),
+        ids,
     }
 }
 

@@ -61,17 +61,20 @@ impl ProviderClient for A1111Provider {
     ) -> Result<ProviderImage, ProviderError> {
         let model = self.info.model_or_default(&request.model);
         let words = prompt_in_words(request, model);
-        let mut body = body(request, &words)?;
-        let mode = if references.is_empty() {
-            "txt2img"
-        } else {
-            body["init_images"] = json!(references.iter().map(base64_of).collect::<Vec<_>>());
-            // A1111's own default: the picture keeps the reference's layout, not its details.
-            body["denoising_strength"] = json!(0.75);
-            "img2img"
+        let sent = {
+            let mut body = body(request, &words)?;
+            let mode = if references.is_empty() {
+                "txt2img"
+            } else {
+                body["init_images"] = json!(references.iter().map(base64_of).collect::<Vec<_>>());
+                // A1111's own default: the picture keeps the reference's layout, not its details.
+                body["denoising_strength"] = json!(0.75);
+                "img2img"
+            };
+            // Serialized here, so the JSON tree (base64 of the references) is not kept too.
+            self.http.post(format!("{}{mode}", self.api)).json(&body)
         };
-        let endpoint = format!("{}{mode}", self.api);
-        let (status, _headers, answer) = exchange(self.http.post(endpoint).json(&body)).await?;
+        let (status, _headers, answer) = exchange(sent).await?;
         if !status.is_success() {
             return Err(classify_status(status, &answer));
         }

@@ -122,8 +122,15 @@ impl ProviderClient for OpenAiProvider {
         references: &[Reference],
     ) -> Result<ProviderImage, ProviderError> {
         let key = &self.credentials.api_key;
-        let (body, words) = self.body(request, references);
-        let sent = self.http.post(&self.endpoint).bearer_auth(key).json(&body);
+        // The body is serialized at once and its JSON tree dropped: with reference images it
+        // holds megabytes of base64 that would otherwise be kept twice for the whole call.
+        let (sent, words) = {
+            let (body, words) = self.body(request, references);
+            (
+                self.http.post(&self.endpoint).bearer_auth(key).json(&body),
+                words,
+            )
+        };
         let (status, headers, body) = exchange(sent).await?;
         if !status.is_success() {
             return Err(classify_status(status, &headers, &body, key));

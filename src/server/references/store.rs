@@ -5,8 +5,10 @@
 
 use crate::model::is_reference_id;
 use sha2::{Digest as _, Sha256};
+use std::collections::HashMap;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, Weak};
 
 /// How a reference is stored: PNG (lossless sources: PNG, and WebP, which not every provider
 /// takes) or JPEG.
@@ -53,6 +55,20 @@ pub struct Stored {
 pub struct ReferenceStore {
     references: PathBuf,
     scratch: PathBuf,
+    /// The references some generation holds right now, by id. Why: a team sends the same
+    /// product shots with many prompts at once, and each generation reading its own copy of four
+    /// 5 MB files would multiply the server's memory by the generations running. Entries do not
+    /// keep their pictures alive: once no generation holds one, it is gone.
+    in_use: Mutex<HashMap<String, Weak<[u8]>>>,
+}
+
+/// Lets `Bytes` share a cached picture without copying it.
+struct SharedPicture(Arc<[u8]>);
+
+impl AsRef<[u8]> for SharedPicture {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 impl ReferenceStore {
@@ -62,6 +78,7 @@ impl ReferenceStore {
         let store = ReferenceStore {
             references: data_dir.join("references"),
             scratch: data_dir.join("tmp"),
+            in_use: Mutex::default(),
         };
         let unwritable = |path: &Path, error: io::Error| {
             format!(
@@ -112,16 +129,37 @@ impl ReferenceStore {
         Ok(None)
     }
 
-    /// The bytes and type of the reference `id`, if it is stored.
+    /// The bytes and type of the reference `id`, if it is stored; the same bytes as any other
+    /// holder's of it (a file never changes: its name is its content's hash).
     pub async fn get(&self, id: &str) -> io::Result<Option<Reference>> {
         let Some(stored) = self.find(id).await? else {
             return Ok(None);
         };
+        let held = self.held(id);
+        let picture = match held {
+            Some(picture) => picture,
+            None => {
+                let read: Arc<[u8]> = tokio::fs::read(&stored.path).await?.into();
+                let mut in_use = self.in_use.lock().unwrap_or_else(|e| e.into_inner());
+                in_use.retain(|_, picture| picture.strong_count() > 0);
+                // Another generation may have read it meanwhile: share whichever came first.
+                let first = in_use.get(id).and_then(Weak::upgrade);
+                first.unwrap_or_else(|| {
+                    in_use.insert(id.to_string(), Arc::downgrade(&read));
+                    read
+                })
+            }
+        };
         Ok(Some(Reference {
             id: id.to_string(),
             mime: stored.format.mime(),
-            bytes: tokio::fs::read(&stored.path).await?.into(),
+            bytes: bytes::Bytes::from_owner(SharedPicture(picture)),
         }))
+    }
+
+    fn held(&self, id: &str) -> Option<Arc<[u8]>> {
+        let in_use = self.in_use.lock().unwrap_or_else(|e| e.into_inner());
+        in_use.get(id).and_then(Weak::upgrade)
     }
 
     /// Stores `bytes` under their SHA-256, unless that file is already there; the id.
@@ -231,6 +269,21 @@ mod tests {
             .collect();
         names.sort();
         names
+    }
+
+    #[tokio::test]
+    async fn generations_holding_a_reference_share_its_bytes_until_the_last_lets_go() {
+        let (_dir, store) = store();
+        let id = store.put(vec![7; 1000], StoredFormat::Png).await.unwrap();
+        let first = store.get(&id).await.unwrap().unwrap();
+        let second = store.get(&id).await.unwrap().unwrap();
+        assert_eq!(first.bytes.as_ptr(), second.bytes.as_ptr(), "one copy");
+        assert_eq!(&first.bytes[..], &[7; 1000][..]);
+        drop((first, second));
+        assert!(
+            store.held(&id).is_none(),
+            "nothing keeps it once no one holds it"
+        );
     }
 
     #[tokio::test]
