@@ -23,6 +23,8 @@ const appEnv = (port: number, extra: Record<string, string>) => ({
   LEPTOS_ENV: "PROD",
   LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
   RUST_LOG: "proofsheet=info,warn",
+  // Uploaded reference images stay under target/, one directory per server.
+  PROOFSHEET_DATA_DIR: `target/e2e-data/${port}`,
   ...extra,
 });
 

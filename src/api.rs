@@ -24,7 +24,11 @@ pub async fn cancel_generation(request_id: String) -> Result<bool, AppError> {
 /// `GET /api/list_engines`: the engines this server offers and what each supports.
 #[server(prefix = "/api", endpoint = "list_engines", input = GetUrl, output = Json)]
 pub async fn list_engines() -> Result<EngineCatalog, AppError> {
-    Ok(crate::server::state::app_state()?.providers.catalog())
+    let state = crate::server::state::app_state()?;
+    Ok(EngineCatalog {
+        max_upload_bytes: state.settings.limits.max_upload_bytes as u64,
+        ..state.providers.catalog()
+    })
 }
 
 /// `GET /api/list_templates`: the prompts people can fill in instead of writing.

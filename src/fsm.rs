@@ -5,7 +5,10 @@
 //! stage without an approved image, a result for a request nobody is waiting for) cannot be written.
 
 use crate::error::AppError;
-use crate::model::{GenerateRequest, GeneratedImage, ParentImage, Styling};
+use crate::model::{
+    carry_options, EngineInfo, GenerateRequest, GeneratedImage, Palette, ParentImage,
+    ReferenceImage, Styling,
+};
 use serde::{Deserialize, Serialize};
 
 /// What the person is composing before the first picture.
@@ -20,6 +23,9 @@ pub struct Draft {
     pub quality: Option<String>,
     #[serde(default)]
     pub styling: Styling,
+    /// Reference images uploaded for this prompt, in the order the model will see them.
+    #[serde(default)]
+    pub references: Vec<ReferenceImage>,
 }
 
 /// One picture of the session and the request that made it.
@@ -62,8 +68,14 @@ pub enum Stage {
     },
     Generating {
         session: Session,
-        /// Boxed: a request dwarfs the other stages' data.
-        request: Box<GenerateRequest>,
+        /// What is still being made: one request, or one per engine when trying several at
+        /// once ("Try on"). Their pictures join the session as they come.
+        running: Vec<GenerateRequest>,
+        /// How many attempts the session had when this generation started: those after it are
+        /// this generation's.
+        before: usize,
+        /// The first failure among the requests, kept until the others are done.
+        failure: Option<AppError>,
         origin: Origin,
     },
     UserFeedback {
@@ -116,6 +128,8 @@ pub enum Event {
     EditPrompt(String),
     /// A new negative prompt, style or palette for the draft.
     EditStyling(Styling),
+    /// The draft's reference images, after one was added or removed.
+    EditReferences(Vec<ReferenceImage>),
     /// Another engine, model, size or quality; `dropped` says which choices the new model does
     /// not offer and what replaced them.
     EditOptions {
@@ -127,6 +141,9 @@ pub enum Event {
     },
     EditFeedback(String),
     Generate(Fresh),
+    /// The same prompt on several engines at once: the draft as each engine takes it (see
+    /// `model::draft_for`), the first being the draft's own engine.
+    TryOn(Vec<(Draft, Fresh)>),
     Regenerate(Fresh),
     Refine(Fresh),
     Finished {
@@ -141,8 +158,6 @@ pub enum Event {
     DismissNotice,
 }
 
-// Commands wait in the studio's queue for a moment, one or two at a time: boxing would buy nothing.
-#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
     /// Boxed: a request is many times larger than an abort, and commands are passed by value.
@@ -192,9 +207,13 @@ impl Stage {
     pub fn after_reload(self) -> Stage {
         match self {
             Stage::Generating {
-                session, origin, ..
-            } => return_to(
                 session,
+                before,
+                origin,
+                ..
+            } => stop(
+                session,
+                before,
                 origin,
                 Notice::Info(
                     "The page was reloaded during a generation, so that generation was abandoned."
@@ -208,10 +227,10 @@ impl Stage {
 
 /// Applies one event. Events that make no sense in the current stage (a double click, a late
 /// answer for a cancelled request) leave the stage as it is.
-pub fn update(stage: &Stage, event: Event) -> (Stage, Option<Command>) {
+pub fn update(stage: &Stage, event: Event) -> (Stage, Vec<Command>) {
     let mut next = stage.clone();
     if edit_in_place(&mut next, &event) {
-        return (next, None);
+        return (next, Vec::new());
     }
     transition(next, event)
 }
@@ -222,6 +241,9 @@ fn edit_in_place(stage: &mut Stage, event: &Event) -> bool {
     match (stage, event) {
         (Stage::InitialInput { draft, .. }, Event::EditStyling(styling)) => {
             draft.styling.clone_from(styling)
+        }
+        (Stage::InitialInput { draft, .. }, Event::EditReferences(references)) => {
+            draft.references.clone_from(references)
         }
         (Stage::InitialInput { draft, .. }, Event::EditPrompt(prompt)) => {
             draft.prompt.clone_from(prompt)
@@ -284,32 +306,22 @@ fn edit_in_place(stage: &mut Stage, event: &Event) -> bool {
     true
 }
 
-/// Events that move to another stage, possibly with a command to carry out.
-fn transition(stage: Stage, event: Event) -> (Stage, Option<Command>) {
+/// Events that move to another stage, possibly with commands to carry out.
+fn transition(stage: Stage, event: Event) -> (Stage, Vec<Command>) {
     match (stage, event) {
         (Stage::InitialInput { draft, .. }, Event::Generate(fresh)) => {
-            if draft.prompt.trim().is_empty() {
-                let notice = Notice::Error(AppError::InvalidInput {
-                    field: "prompt".into(),
-                    message: "The prompt is empty: describe the picture you want.".into(),
-                });
-                return (
-                    Stage::InitialInput {
-                        draft,
-                        notice: Some(notice),
-                    },
-                    None,
-                );
-            }
             let request = first_request(&draft, fresh);
-            start(
-                Session {
-                    draft,
-                    attempts: Vec::new(),
-                },
-                request,
-                Origin::Input,
-            )
+            start_from_input(draft, vec![request])
+        }
+        (Stage::InitialInput { draft, notice }, Event::TryOn(variants)) => {
+            if variants.is_empty() {
+                return (Stage::InitialInput { draft, notice }, Vec::new());
+            }
+            let requests = variants
+                .iter()
+                .map(|(variant, fresh)| first_request(variant, fresh.clone()))
+                .collect();
+            start_from_input(draft, requests)
         }
         (review @ Stage::UserFeedback { .. }, Event::Regenerate(fresh)) => {
             from_review(review, fresh, false)
@@ -319,65 +331,104 @@ fn transition(stage: Stage, event: Event) -> (Stage, Option<Command>) {
         }
         (
             Stage::Generating {
-                session,
-                request,
+                mut session,
+                mut running,
+                before,
+                mut failure,
                 origin,
             },
             Event::Finished { request_id, result },
         ) => {
-            if request_id != request.request_id {
-                return (
-                    Stage::Generating {
-                        session,
-                        request,
-                        origin,
-                    },
-                    None,
-                );
+            // A late answer (for a request since cancelled) changes nothing.
+            if let Some(index) = running.iter().position(|r| r.request_id == request_id) {
+                let request = running.remove(index);
+                match result {
+                    Ok(image) => session.attempts.push(Attempt { request, image }),
+                    Err(error) => {
+                        failure.get_or_insert(error);
+                    }
+                }
+                if running.is_empty() {
+                    return (finish(session, before, origin, failure), Vec::new());
+                }
             }
-            (finish(session, *request, origin, result), None)
+            let stage = Stage::Generating {
+                session,
+                running,
+                before,
+                failure,
+                origin,
+            };
+            (stage, Vec::new())
         }
         (
             Stage::Generating {
                 session,
-                request,
+                running,
+                before,
                 origin,
+                ..
             },
             Event::Cancel,
         ) => {
-            let back = return_to(
+            let back = stop(
                 session,
+                before,
                 origin,
                 Notice::Info("Generation cancelled.".into()),
             );
-            (
-                back,
-                Some(Command::Abort {
+            let aborts = running
+                .into_iter()
+                .map(|request| Command::Abort {
                     request_id: request.request_id,
-                }),
-            )
+                })
+                .collect();
+            (back, aborts)
         }
         (Stage::UserFeedback { session, shown, .. }, Event::Approve) => (
             Stage::Final {
                 session,
                 approved: shown,
             },
-            None,
+            Vec::new(),
         ),
         (Stage::Final { session, .. }, Event::StartOver) => {
-            // Keep the engine and size the person chose; the prompt starts empty.
+            // Keep the engine and size the person chose; the prompt and references start empty.
             let draft = Draft {
                 prompt: String::new(),
+                references: Vec::new(),
                 ..session.draft
             };
-            (Stage::new(draft), None)
+            (Stage::new(draft), Vec::new())
         }
-        (unchanged, _) => (unchanged, None),
+        (unchanged, _) => (unchanged, Vec::new()),
     }
 }
 
+/// A first generation from the draft: refused, with a word, when there is no prompt.
+fn start_from_input(draft: Draft, requests: Vec<GenerateRequest>) -> (Stage, Vec<Command>) {
+    if draft.prompt.trim().is_empty() {
+        let notice = Notice::Error(AppError::InvalidInput {
+            field: "prompt".into(),
+            message: "The prompt is empty: describe the picture you want.".into(),
+        });
+        return (
+            Stage::InitialInput {
+                draft,
+                notice: Some(notice),
+            },
+            Vec::new(),
+        );
+    }
+    let session = Session {
+        draft,
+        attempts: Vec::new(),
+    };
+    start(session, requests, Origin::Input)
+}
+
 /// Regenerate (a new take on the session's prompt) or Refine (the shown attempt plus the feedback).
-fn from_review(review: Stage, fresh: Fresh, refine: bool) -> (Stage, Option<Command>) {
+fn from_review(review: Stage, fresh: Fresh, refine: bool) -> (Stage, Vec<Command>) {
     let Stage::UserFeedback {
         session,
         shown,
@@ -386,10 +437,10 @@ fn from_review(review: Stage, fresh: Fresh, refine: bool) -> (Stage, Option<Comm
         ..
     } = &review
     else {
-        return (review, None);
+        return (review, Vec::new());
     };
     if refine && feedback.trim().is_empty() {
-        return (review, None);
+        return (review, Vec::new());
     }
     let request = if refine {
         refinement(&session.attempts[*shown], feedback, fresh)
@@ -401,20 +452,61 @@ fn from_review(review: Stage, fresh: Fresh, refine: bool) -> (Stage, Option<Comm
         compare: *compare,
         feedback: feedback.clone(),
     };
-    start(session.clone(), request, origin)
+    start(session.clone(), vec![request], origin)
 }
 
-fn start(session: Session, request: GenerateRequest, origin: Origin) -> (Stage, Option<Command>) {
-    let request = Box::new(request);
-    let command = Command::Generate(request.clone());
-    (
-        Stage::Generating {
-            session,
-            request,
-            origin,
-        },
-        Some(command),
-    )
+fn start(
+    session: Session,
+    requests: Vec<GenerateRequest>,
+    origin: Origin,
+) -> (Stage, Vec<Command>) {
+    let commands = requests
+        .iter()
+        .map(|request| Command::Generate(Box::new(request.clone())))
+        .collect();
+    let stage = Stage::Generating {
+        before: session.attempts.len(),
+        session,
+        running: requests,
+        failure: None,
+        origin,
+    };
+    (stage, commands)
+}
+
+/// The draft as `engine` takes it, to try the same prompt there: its default model, the size and
+/// quality carried over where that model offers them, and only the styling and reference images
+/// it takes (the rest is left out of that engine's request rather than refused).
+pub fn draft_for(draft: &Draft, engine: &EngineInfo) -> Draft {
+    let model = &engine.models[0];
+    let carried = carry_options(model, &draft.size, draft.quality.as_deref());
+    let mut styling = draft.styling.clone();
+    if !model.negative_prompt {
+        styling.negative_prompt = None;
+    }
+    if styling
+        .style
+        .as_ref()
+        .is_some_and(|s| !model.styles.contains(s))
+    {
+        styling.style = None;
+    }
+    if let Some(Palette::Preset(name)) = &styling.palette {
+        if !model.palette_presets.contains(name) {
+            styling.palette = None;
+        }
+    }
+    let mut references = draft.references.clone();
+    references.truncate(model.max_references as usize);
+    Draft {
+        engine: engine.id.clone(),
+        model: model.id.clone(),
+        size: carried.size,
+        quality: carried.quality,
+        styling,
+        references,
+        prompt: draft.prompt.clone(),
+    }
 }
 
 fn first_request(draft: &Draft, fresh: Fresh) -> GenerateRequest {
@@ -429,7 +521,7 @@ fn first_request(draft: &Draft, fresh: Fresh) -> GenerateRequest {
         seed: fresh.seed,
         refinements: Vec::new(),
         parent: None,
-        references: Vec::new(),
+        references: draft.references.iter().map(|r| r.id.clone()).collect(),
     }
 }
 
@@ -449,40 +541,57 @@ fn refinement(base: &Attempt, feedback: &str, fresh: Fresh) -> GenerateRequest {
     }
 }
 
-fn finish(
-    mut session: Session,
-    request: GenerateRequest,
-    origin: Origin,
-    result: Result<GeneratedImage, AppError>,
-) -> Stage {
-    match result {
-        Ok(image) => {
-            let was_refinement = request.parent.is_some();
-            let (compare, feedback) = match origin {
-                Origin::Input => (None, String::new()),
-                Origin::Review {
-                    compare, feedback, ..
-                } => (
-                    compare,
-                    if was_refinement {
-                        String::new()
-                    } else {
-                        feedback
-                    },
-                ),
-            };
-            session.attempts.push(Attempt { request, image });
-            let shown = session.attempts.len() - 1;
-            Stage::UserFeedback {
-                session,
-                shown,
-                compare,
-                feedback,
-                notice: None,
-            }
-        }
-        Err(error) => return_to(session, origin, Notice::Error(error)),
+/// Every request of a generation has answered: review what it made (the first new picture on
+/// show, beside the second when several engines were tried), with the first failure said; or,
+/// when it made nothing, back where it started with that failure.
+fn finish(session: Session, before: usize, origin: Origin, failure: Option<AppError>) -> Stage {
+    let made = session.attempts.len() - before;
+    if made == 0 {
+        let notice =
+            failure.map_or_else(|| Notice::Info("Nothing was made.".into()), Notice::Error);
+        return return_to(session, origin, notice);
     }
+    let was_refinement = session.attempts[before].request.parent.is_some();
+    let (compare, feedback) = match origin {
+        Origin::Input => (None, String::new()),
+        Origin::Review {
+            compare, feedback, ..
+        } => (
+            compare,
+            if was_refinement {
+                String::new()
+            } else {
+                feedback
+            },
+        ),
+    };
+    let compare = if made > 1 { Some(before + 1) } else { compare };
+    Stage::UserFeedback {
+        session,
+        shown: before,
+        compare,
+        feedback,
+        notice: failure.map(Notice::Error),
+    }
+}
+
+/// Ends a generation early (Cancel, a reload): what it made so far stays, for review.
+fn stop(session: Session, before: usize, origin: Origin, notice: Notice) -> Stage {
+    if session.attempts.len() > before {
+        with_notice(finish(session, before, origin, None), notice)
+    } else {
+        return_to(session, origin, notice)
+    }
+}
+
+/// `stage` with `notice` shown, where the stage shows notices.
+fn with_notice(mut stage: Stage, notice: Notice) -> Stage {
+    if let Stage::InitialInput { notice: shown, .. } | Stage::UserFeedback { notice: shown, .. } =
+        &mut stage
+    {
+        *shown = Some(notice);
+    }
+    stage
 }
 
 fn return_to(session: Session, origin: Origin, notice: Notice) -> Stage {

@@ -86,6 +86,10 @@ impl EngineInfo {
 pub struct EngineCatalog {
     pub engines: Vec<EngineInfo>,
     pub default_engine: String,
+    /// The largest reference image upload the server takes, so the page can refuse a larger
+    /// file before sending it; 0 when not said.
+    #[serde(default)]
+    pub max_upload_bytes: u64,
 }
 
 impl EngineCatalog {
@@ -146,6 +150,37 @@ pub fn malformed_reference_id(id: &str) -> String {
         "\"{}\" is not a reference image id (64 hex digits, as POST /api/references answers).",
         shorten(id, ECHO_CHARS)
     )
+}
+
+/// Why an upload of `size` bytes (when known) is refused, `limit` being the most the server takes.
+/// The page says it before sending; the server says the same when it receives one.
+pub fn reference_too_large(limit: u64, size: Option<u64>) -> String {
+    let limit = megabytes(limit);
+    match size {
+        Some(size) => format!(
+            "This image is {}; a reference image may be at most {limit}. Scale it down or save it \
+             as a JPEG, then upload it again.",
+            megabytes(size)
+        ),
+        None => format!(
+            "This image is larger than {limit}, the most a reference image may be. Scale it down \
+             or save it as a JPEG, then upload it again."
+        ),
+    }
+}
+
+/// "20 MB", "28.6 MB": decimal megabytes, as file managers show sizes.
+pub fn megabytes(bytes: u64) -> String {
+    format!("{} MB", millions(bytes))
+}
+
+/// A count in millions with at most one decimal: 50, 28.6, 10000.
+pub fn millions(count: u64) -> String {
+    let tenths = (count as f64 / 100_000.0).round() as u64;
+    match tenths % 10 {
+        0 => format!("{}", tenths / 10),
+        decimal => format!("{}.{decimal}", tenths / 10),
+    }
 }
 
 /// A reference image id as the server makes them: 64 lowercase hex digits (a SHA-256). Checked
@@ -479,8 +514,8 @@ pub fn validate_request(request: &GenerateRequest, engine: &EngineInfo) -> Resul
 }
 
 /// As many reference ids as the model takes, each one well formed. (Whether the server still has
-/// them is for the server to say.)
-fn validate_references(
+/// them is for the server to say.) The page checks the draft's references with it as they change.
+pub fn validate_references(
     references: &[String],
     model: &ModelInfo,
     label: &str,
@@ -641,6 +676,14 @@ pub(crate) mod test_support {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_read_as_a_person_writes_them() {
+        assert_eq!(megabytes(20_000_000), "20 MB");
+        assert_eq!(megabytes(28_649_000), "28.6 MB");
+        assert_eq!(millions(10_000_000_000), "10000");
+        assert_eq!(millions(49_990_000), "50");
+    }
 
     fn engine() -> EngineInfo {
         EngineInfo {

@@ -9,11 +9,14 @@ mod notice;
 mod picture;
 mod pictures;
 mod prompt_form;
+mod reference_picker;
 mod review;
 mod shortcut;
 pub mod studio;
 mod styling_fields;
 mod template_picker;
+mod try_on_picker;
+mod used_references;
 
 // Only the browser makes requests for pictures, keeps them as Blobs and keeps the session.
 #[cfg(any(feature = "hydrate", test))]
@@ -28,3 +31,5 @@ mod idb;
 mod picture_store;
 #[cfg(feature = "hydrate")]
 mod storage;
+#[cfg(feature = "hydrate")]
+mod upload;

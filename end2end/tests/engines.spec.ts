@@ -1,4 +1,4 @@
-import { test as base, expect } from "./studio";
+import { test as base, expect, png } from "./studio";
 import type { APIRequestContext } from "@playwright/test";
 
 /** The mock-providers server's control API. */
@@ -9,7 +9,13 @@ class MockProviders {
     expect((await this.request.post(`${this.base}/__mock/reset`)).status()).toBeLessThan(300);
   }
 
-  async calls(provider: string): Promise<{ requests: { path: string; body: any }[] }> {
+  async script(steps: object[]) {
+    expect((await this.request.post(`${this.base}/__mock/script`, { data: { steps } })).status()).toBe(204);
+  }
+
+  async calls(
+    provider: string,
+  ): Promise<{ predictions_cancelled: number; requests: { method: string; path: string; body: any }[] }> {
     return (await this.request.get(`${this.base}/__mock/calls?provider=${provider}`)).json();
   }
 }
@@ -50,6 +56,74 @@ test.describe("Engines against mock-providers", () => {
     const generate = calls.requests.find((r) => r.path.endsWith("/generate"));
     const palette = generate?.body.parts.find((p: { name: string }) => p.name === "color_palette");
     expect(JSON.parse(palette.text)).toEqual({ name: "EMBER" });
+  });
+
+  test("a reference image reaches Gemini as an inline part and shows beside its picture", async ({ studio, providers, page }) => {
+    await studio.open();
+    await studio.el("engine-select").selectOption("gemini");
+    await expect(studio.el("reference-count")).toHaveText("0 of 3");
+    const reference = await png(page, "#c03030");
+    await studio.el("reference-input").setInputFiles([{ name: "ref.png", mimeType: "image/png", buffer: reference }]);
+    await expect(studio.el("reference")).toHaveCount(1);
+    await studio.generateAndReview("a lighthouse at dusk");
+    await expect(studio.el("used-reference")).toHaveCount(1);
+    const calls = await providers.calls("gemini");
+    const parts = calls.requests.at(-1)!.body.value.contents[0].parts;
+    expect(parts[1].inlineData).toEqual({ mimeType: "image/png", data: reference.toString("base64") });
+  });
+
+  test("switching to a model that takes fewer references says so and waits for a removal", async ({ studio, page }) => {
+    await studio.open();
+    const files = await Promise.all(
+      ["#202020", "#606060"].map(async (colour, i) => ({ name: `r${i}.png`, mimeType: "image/png", buffer: await png(page, colour) })),
+    );
+    await studio.el("engine-select").selectOption("gemini");
+    await studio.el("reference-input").setInputFiles(files);
+    await expect(studio.el("reference")).toHaveCount(2);
+    await studio.el("prompt-input").fill("a lighthouse at dusk");
+    await studio.el("engine-select").selectOption("replicate");
+    await expect(studio.el("references-error")).toHaveText(
+      "Replicate · black-forest-labs/flux-1.1-pro takes at most 1 reference image; remove 1 of the 2.",
+    );
+    await expect(studio.el("generate-button")).toBeDisabled();
+    await studio.el("remove-reference").first().click();
+    await expect(studio.el("references-error")).toHaveCount(0);
+    await expect(studio.el("generate-button")).toBeEnabled();
+  });
+
+  test("Cancel on Replicate cancels the prediction it started", async ({ studio, providers }) => {
+    // A prediction that stays `processing` far longer than the test.
+    await providers.script([{ provider: "replicate", respond: "succeeded", polls: 100000, run_ms: 600000 }]);
+    await studio.open();
+    await studio.el("engine-select").selectOption("replicate");
+    await studio.generate("a lighthouse at dusk");
+    await studio.expectStage("generating");
+    await expect
+      .poll(async () => (await providers.calls("replicate")).requests.filter((r) => r.method === "GET").length)
+      .toBeGreaterThan(0); // created, and being polled
+    await studio.el("cancel-button").click();
+    await studio.expectStage("initial_input");
+    await expect.poll(async () => (await providers.calls("replicate")).predictions_cancelled).toBe(1);
+  });
+
+  test("Try on runs the prompt on three engines at once, each attempt labelled, two side by side", async ({ studio, providers }) => {
+    await studio.open();
+    await studio.el("engine-select").selectOption("gemini");
+    await studio.el("try-on-replicate").check();
+    await studio.el("try-on-offline").check();
+    await expect(studio.el("try-on-ideogram"), "three engines at most").toBeDisabled();
+    await expect(studio.el("generate-button")).toContainText("Generate on 3 engines");
+    // Gemini $0.039, FLUX 1.1 [pro] $0.04, the offline engine nothing.
+    await expect(studio.el("cost-estimate")).toHaveText(" · about $0.079");
+    await studio.generateAndReview("a lighthouse at dusk");
+    await expect(studio.el("attempt-item")).toHaveCount(3);
+    await expect(studio.el("compare-image")).toBeVisible();
+    const labels = await studio.el("attempt-item").evaluateAll((items) => items.map((i) => i.getAttribute("aria-label")));
+    const engines = labels.map((label) => label!.replace(/^Open attempt \d+ \((.*)\)$/, "$1")).sort();
+    expect(engines).toEqual(["Gemini", "Offline engine", "Replicate"]);
+    expect((await providers.calls("gemini")).requests.length).toBe(1);
+    const creates = (await providers.calls("replicate")).requests.filter((r) => r.method === "POST");
+    expect(creates.length).toBe(1);
   });
 
   test("Gemini's reply is shown with its picture", async ({ studio }) => {

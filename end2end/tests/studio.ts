@@ -77,6 +77,23 @@ export async function fingerprint(picture: Locator) {
   });
 }
 
+/** A `width`×`height` PNG of one colour, drawn by the browser's canvas. */
+export async function png(page: Page, colour: string, width = 64, height = 48): Promise<Buffer> {
+  const dataUrl = await page.evaluate(
+    ([colour, width, height]) => {
+      const canvas = document.createElement("canvas");
+      canvas.width = width as number;
+      canvas.height = height as number;
+      const context = canvas.getContext("2d")!;
+      context.fillStyle = colour as string;
+      context.fillRect(0, 0, canvas.width, canvas.height);
+      return canvas.toDataURL("image/png");
+    },
+    [colour, width, height],
+  );
+  return Buffer.from(dataUrl.split(",")[1], "base64");
+}
+
 /** The mock OpenAI server's control API (not part of OpenAI's). */
 export class MockOpenAi {
   constructor(readonly request: APIRequestContext, readonly base: string) {}

@@ -11,6 +11,18 @@ fn draft(prompt: &str) -> Draft {
         size: "1024x1024".into(),
         quality: None,
         styling: Default::default(),
+        references: Vec::new(),
+    }
+}
+
+fn reference(id: char) -> ReferenceImage {
+    ReferenceImage {
+        id: id.to_string().repeat(64),
+        mime: "image/png".into(),
+        width: 8,
+        height: 8,
+        bytes: 100,
+        original_bytes: 100,
     }
 }
 
@@ -88,12 +100,12 @@ fn reviewing() -> Stage {
 
 #[test]
 fn generate_moves_to_generating_and_asks_for_the_drafted_request() {
-    let (stage, command) = update(
+    let (stage, commands) = update(
         &Stage::new(draft("a red barn")),
         Event::Generate(fresh("r1")),
     );
     assert_eq!(stage.kind(), StageKind::Generating);
-    let Some(Command::Generate(request)) = command else {
+    let [Command::Generate(request)] = commands.as_slice() else {
         panic!("expected a generate command")
     };
     assert_eq!(
@@ -105,8 +117,8 @@ fn generate_moves_to_generating_and_asks_for_the_drafted_request() {
 
 #[test]
 fn blank_prompt_stays_in_input_with_an_error_and_no_command() {
-    let (stage, command) = update(&Stage::new(draft("  ")), Event::Generate(fresh("r1")));
-    assert_eq!(command, None);
+    let (stage, commands) = update(&Stage::new(draft("  ")), Event::Generate(fresh("r1")));
+    assert_eq!(commands, []);
     assert!(matches!(
         stage,
         Stage::InitialInput {
@@ -355,6 +367,42 @@ fn new_options_change_the_draft_and_say_what_was_dropped() {
 }
 
 #[test]
+fn the_drafted_references_are_sent_in_their_order() {
+    let (_, commands) = run(
+        Stage::new(draft("a red barn")),
+        vec![
+            Event::EditReferences(vec![reference('b'), reference('a')]),
+            Event::Generate(fresh("r1")),
+        ],
+    );
+    let [Command::Generate(request)] = commands.as_slice() else {
+        panic!("expected one generate command: {commands:?}")
+    };
+    assert_eq!(request.references, ["b".repeat(64), "a".repeat(64)]);
+}
+
+#[test]
+fn start_over_forgets_the_references_with_the_prompt() {
+    let with_references = Stage::new(Draft {
+        references: vec![reference('a')],
+        ..draft("a red barn")
+    });
+    let (stage, _) = run(
+        with_references,
+        vec![
+            Event::Generate(fresh("r1")),
+            finished("r1", 1),
+            Event::Approve,
+            Event::StartOver,
+        ],
+    );
+    let Stage::InitialInput { draft, .. } = stage else {
+        panic!("expected the input stage: {stage:?}")
+    };
+    assert!(draft.references.is_empty() && draft.prompt.is_empty());
+}
+
+#[test]
 fn start_over_keeps_options_but_clears_the_prompt() {
     let (stage, _) = run(reviewing(), vec![Event::Approve, Event::StartOver]);
     assert_eq!(
@@ -378,7 +426,7 @@ fn events_out_of_place_change_nothing() {
     ] {
         assert_eq!(
             update(&input, event.clone()),
-            (input.clone(), None),
+            (input.clone(), Vec::new()),
             "{event:?}"
         );
     }
@@ -408,6 +456,173 @@ fn reload_during_generation_returns_to_origin() {
         }
     ));
     assert_eq!(restored.session().unwrap().attempts.len(), 2);
+}
+
+/// The draft on a second and third engine, each with its own request id.
+fn try_on(prompt: &str) -> Event {
+    let on = |engine: &str| Draft {
+        engine: engine.into(),
+        ..draft(prompt)
+    };
+    Event::TryOn(vec![
+        (draft(prompt), fresh("t1")),
+        (on("gemini"), fresh("t2")),
+        (on("replicate"), fresh("t3")),
+    ])
+}
+
+fn failed(id: &str) -> Event {
+    Event::Finished {
+        request_id: id.into(),
+        result: Err(failure()),
+    }
+}
+
+#[test]
+fn trying_on_three_engines_asks_for_three_generations_at_once() {
+    let (stage, commands) = update(&Stage::new(draft("a red barn")), try_on("a red barn"));
+    assert_eq!(stage.kind(), StageKind::Generating);
+    let engines: Vec<&str> = commands
+        .iter()
+        .map(|c| match c {
+            Command::Generate(request) => request.engine.as_str(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(engines, ["offline", "gemini", "replicate"]);
+}
+
+#[test]
+fn a_try_on_is_reviewed_once_all_answered_the_first_two_side_by_side() {
+    let (after_two, _) = run(
+        Stage::new(draft("a red barn")),
+        vec![try_on("a red barn"), finished("t2", 2), finished("t1", 1)],
+    );
+    assert_eq!(after_two.kind(), StageKind::Generating, "one still runs");
+    let (stage, _) = update(&after_two, finished("t3", 3));
+    let Stage::UserFeedback {
+        session,
+        shown,
+        compare,
+        notice,
+        ..
+    } = stage
+    else {
+        panic!("expected review: {stage:?}")
+    };
+    let engines: Vec<&str> = session
+        .attempts
+        .iter()
+        .map(|a| a.request.engine.as_str())
+        .collect();
+    assert_eq!(
+        engines,
+        ["gemini", "offline", "replicate"],
+        "in arrival order"
+    );
+    assert_eq!((shown, compare, notice), (0, Some(1), None));
+}
+
+#[test]
+fn a_try_on_keeps_what_succeeded_and_says_what_failed() {
+    let (stage, _) = run(
+        Stage::new(draft("a red barn")),
+        vec![
+            try_on("a red barn"),
+            failed("t1"),
+            finished("t2", 2),
+            failed("t3"),
+        ],
+    );
+    assert!(matches!(
+        &stage,
+        Stage::UserFeedback { shown: 0, compare: None, notice: Some(Notice::Error(_)), session, .. }
+            if session.attempts.len() == 1
+    ));
+    let (all_failed, _) = run(
+        Stage::new(draft("a red barn")),
+        vec![
+            try_on("a red barn"),
+            failed("t1"),
+            failed("t2"),
+            failed("t3"),
+        ],
+    );
+    assert!(matches!(
+        all_failed,
+        Stage::InitialInput { notice: Some(Notice::Error(_)), ref draft } if draft.prompt == "a red barn"
+    ));
+}
+
+#[test]
+fn cancelling_a_try_on_aborts_what_still_runs_and_keeps_what_came() {
+    let (stage, commands) = run(
+        Stage::new(draft("a red barn")),
+        vec![try_on("a red barn"), finished("t2", 2), Event::Cancel],
+    );
+    let aborted: Vec<&Command> = commands
+        .iter()
+        .filter(|c| matches!(c, Command::Abort { .. }))
+        .collect();
+    assert_eq!(
+        aborted,
+        [
+            &Command::Abort {
+                request_id: "t1".into()
+            },
+            &Command::Abort {
+                request_id: "t3".into()
+            }
+        ]
+    );
+    assert!(matches!(
+        stage,
+        Stage::UserFeedback { notice: Some(Notice::Info(_)), ref session, .. } if session.attempts.len() == 1
+    ));
+}
+
+#[test]
+fn another_engine_gets_only_what_its_model_takes() {
+    let engine = EngineInfo {
+        models: vec![crate::model::ModelInfo {
+            max_references: 1,
+            negative_prompt: false,
+            styles: vec!["AUTO".into()],
+            ..crate::model::test_support::engine("gemini", "Gemini", "g-1", &["1:1", "16:9"], &[])
+                .models[0]
+                .clone()
+        }],
+        ..crate::model::test_support::engine("gemini", "Gemini", "g-1", &["1:1", "16:9"], &[])
+    };
+    let mine = Draft {
+        size: "16:9".into(),
+        styling: Styling {
+            negative_prompt: Some("text".into()),
+            style: Some("AUTO".into()),
+            palette: Some(Palette::Preset("EMBER".into())),
+        },
+        references: vec![reference('a'), reference('b')],
+        ..draft("a red barn")
+    };
+    let theirs = draft_for(&mine, &engine);
+    assert_eq!(
+        (
+            theirs.engine.as_str(),
+            theirs.model.as_str(),
+            theirs.size.as_str()
+        ),
+        ("gemini", "g-1", "16:9")
+    );
+    assert_eq!(
+        theirs.styling,
+        Styling {
+            negative_prompt: None,
+            style: Some("AUTO".into()),
+            palette: None,
+        }
+    );
+    assert_eq!(theirs.references, [reference('a')]);
+    assert_eq!(theirs.prompt, "a red barn");
 }
 
 #[test]

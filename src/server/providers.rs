@@ -148,6 +148,7 @@ impl ProviderRegistry {
         EngineCatalog {
             engines: self.providers.iter().map(|p| p.info().clone()).collect(),
             default_engine: self.default_engine.clone(),
+            max_upload_bytes: 0,
         }
     }
 }

@@ -3,6 +3,7 @@
 use super::attempt_details::AttemptDetails;
 use super::picture::Picture;
 use super::pictures::{PictureState, Pictures};
+use super::used_references::UsedReferences;
 use crate::fsm::{Attempt, Event};
 use leptos::html::A;
 use leptos::prelude::*;
@@ -23,6 +24,7 @@ pub fn FinalView(attempt: Attempt, number: usize, send: Callback<Event>) -> impl
         _ => None,
     };
     let prompt = attempt.request.prompt;
+    let references = attempt.request.references;
 
     view! {
         <section class="final" aria-labelledby="final-title">
@@ -32,6 +34,7 @@ pub fn FinalView(attempt: Attempt, number: usize, send: Callback<Event>) -> impl
                 <figcaption>{prompt.clone()}</figcaption>
             </figure>
             <AttemptDetails image=attempt.image/>
+            <UsedReferences ids=references/>
             <div class="actions">
                 <a class="button primary" node_ref=download data-testid="download-link" href=href download=file_name(&prompt, number)>
                     "Download PNG"

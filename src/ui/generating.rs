@@ -1,15 +1,19 @@
-//! `generating`: what is being made, for how long so far, and a way to stop it.
+//! `generating`: what is being made (on which engines, when several are tried at once), for how
+//! long so far, and a way to stop it.
 
 use crate::fsm::Event;
-use crate::model::GenerateRequest;
 use leptos::html::Button;
 use leptos::prelude::*;
 use std::time::Duration;
 
-/// `number` is the attempt being made (1 for the first).
+/// `number` is the first attempt being made (1 for the first). `engines` are (request id, engine
+/// label) of every request of this generation; `running`, the ids of those still running.
 #[component]
 pub fn GeneratingView(
-    request: GenerateRequest,
+    prompt: String,
+    refining: Option<String>,
+    engines: Vec<(String, String)>,
+    running: Signal<Vec<String>>,
     number: usize,
     send: Callback<Event>,
 ) -> impl IntoView {
@@ -28,6 +32,10 @@ pub fn GeneratingView(
     ) {
         on_cleanup(move || handle.clear());
     }
+    let title = match engines.len() {
+        0 | 1 => format!("Generating attempt {number}…"),
+        n => format!("Trying the prompt on {n} engines…"),
+    };
     let cancel = NodeRef::<Button>::new();
     Effect::new(move |_| {
         if let Some(button) = cancel.get() {
@@ -38,10 +46,23 @@ pub fn GeneratingView(
     view! {
         <section class="generating" aria-busy="true" aria-labelledby="generating-title">
             <div class=move || format!("spinner turn-{}", elapsed.get() % 4) aria-hidden="true"></div>
-            <h2 id="generating-title">{format!("Generating attempt {number}…")}</h2>
-            <blockquote class="prompt-echo" data-testid="generating-prompt">{request.prompt}</blockquote>
-            {request.refinements.last().cloned().map(|feedback| view! {
+            <h2 id="generating-title">{title}</h2>
+            <blockquote class="prompt-echo" data-testid="generating-prompt">{prompt}</blockquote>
+            {refining.map(|feedback| view! {
                 <p class="refine-echo">"Refining: " <q>{feedback}</q></p>
+            })}
+            {(engines.len() > 1).then(|| view! {
+                <ul class="trying-on" data-testid="trying-on">
+                    {engines.into_iter().map(|(id, label)| {
+                        let done = Memo::new(move |_| !running.read().contains(&id));
+                        view! {
+                            <li data-testid="trying-on-engine" class:done=done>
+                                {label}
+                                <span class="hint">{move || if done.get() { " · answered" } else { " · working…" }}</span>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
             })}
             <p class="elapsed" data-testid="elapsed">{move || format!("{} s elapsed", elapsed.get())}</p>
             <button type="button" node_ref=cancel data-testid="cancel-button" on:click=move |_| send.run(Event::Cancel)>

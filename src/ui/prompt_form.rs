@@ -2,13 +2,16 @@
 //! The form offers only what the chosen model declares; engines that are not set up on this
 //! server are listed, disabled, with what to set.
 
+use super::fresh::fresh;
+use super::reference_picker::{PickerContext, ReferencePicker, Upload};
 use super::shortcut::on_ctrl_enter;
 use super::studio::send_with_fresh;
 use super::styling_fields::StylingFields;
 use super::template_picker::TemplatePicker;
-use crate::fsm::{Draft, Event};
+use super::try_on_picker::TryOnPicker;
+use crate::fsm::{draft_for, Draft, Event};
 use crate::model::{carry_options, validate_text, EngineCatalog, EngineInfo, ModelInfo, Template};
-use crate::price::Price;
+use crate::price::{Price, Spent};
 use leptos::html::Textarea;
 use leptos::prelude::*;
 
@@ -42,6 +45,16 @@ pub fn PromptForm(
             .unwrap_or_default()
     });
     let quality = Memo::new(move |_| draft.read().quality.clone());
+    let references = PickerContext {
+        references: Memo::new(move |_| draft.read().references.clone()),
+        engine,
+        model,
+        max_upload_bytes: Signal::derive(move || {
+            catalog.read().as_ref().map_or(0, |c| c.max_upload_bytes)
+        }),
+        uploads: RwSignal::new(Vec::<Upload>::new()),
+        send,
+    };
     // Too long is said as you type, not after a round trip.
     let length_error = Memo::new(move |_| {
         let engine = engine.get()?;
@@ -61,11 +74,68 @@ pub fn PromptForm(
                 .is_some_and(|e| e.unavailable.is_none())
             && !draft.read().prompt.trim().is_empty()
             && length_error.read().is_none()
+            && !references.sending()
+            && references.refusal().is_none()
+    };
+    // "Try on": the usable engines besides the chosen one, and those ticked.
+    let others = Memo::new(move |_| {
+        let current = engine_id.get();
+        catalog.get().map_or_else(Vec::new, |c| {
+            c.engines
+                .into_iter()
+                .filter(|e| e.unavailable.is_none() && e.id != current)
+                .collect::<Vec<_>>()
+        })
+    });
+    let also_on = RwSignal::new(Vec::<String>::new());
+    let tried_on = Memo::new(move |_| {
+        let ticked = also_on.read();
+        others
+            .get()
+            .into_iter()
+            .filter(|e| ticked.contains(&e.id))
+            .collect::<Vec<_>>()
+    });
+    // The price of the picture, or of all of them when trying several engines.
+    let estimate = move || {
+        let price_of =
+            |model: &ModelInfo, quality: Option<&str>| model.prices.as_ref()?.of(quality);
+        let main = model
+            .read()
+            .as_ref()
+            .and_then(|m| price_of(m, quality.read().as_deref()));
+        let others = tried_on.get();
+        if others.is_empty() {
+            return format!(" · {}", Price::estimate(main.as_ref()));
+        }
+        let draft = draft.read();
+        let theirs = others.iter().map(|engine| {
+            let variant = draft_for(&draft, engine);
+            price_of(
+                engine.model_or_default(&variant.model),
+                variant.quality.as_deref(),
+            )
+        });
+        let all: Vec<Option<Price>> = std::iter::once(main).chain(theirs).collect();
+        format!(
+            " · about {}",
+            Spent::of(all.iter().map(Option::as_ref)).display()
+        )
     };
     let submit = move || {
-        if can_send() {
-            send_with_fresh(send, Event::Generate);
+        if !can_send() {
+            return;
         }
+        let others = tried_on.get_untracked();
+        if others.is_empty() {
+            send_with_fresh(send, Event::Generate);
+            return;
+        }
+        let draft = draft.get_untracked();
+        let variants = std::iter::once((draft.clone(), fresh()))
+            .chain(others.iter().map(|e| (draft_for(&draft, e), fresh())))
+            .collect();
+        send.run(Event::TryOn(variants));
     };
     let set_options = move |change: fn(&mut Draft, String), value: String| {
         let mut next = draft.get_untracked();
@@ -166,16 +236,16 @@ pub fn PromptForm(
                 ))}
                 <StylingFields model styling send/>
             </div>
+            <ReferencePicker context=references/>
+            <TryOnPicker others chosen=also_on/>
             {move || unavailable_hint(catalog.get().map(|c| c.engines).unwrap_or_default())}
             {move || engine.get().filter(|e| e.offline).map(|_| offline_hint())}
             <button type="submit" class="primary" data-testid="generate-button" disabled=move || !can_send()>
-                "Generate"
-                <span class="estimate" data-testid="cost-estimate">
-                    {move || {
-                        let price = model.read().as_ref().and_then(|m| m.prices.as_ref()?.of(quality.read().as_deref()));
-                        format!(" · {}", Price::estimate(price.as_ref()))
-                    }}
-                </span>
+                {move || match tried_on.read().len() {
+                    0 => "Generate".to_string(),
+                    n => format!("Generate on {} engines", n + 1),
+                }}
+                <span class="estimate" data-testid="cost-estimate">{estimate}</span>
             </button>
         </form>
     }

@@ -5,6 +5,7 @@ use super::attempt_details::AttemptDetails;
 use super::picture::Picture;
 use super::shortcut::on_ctrl_enter;
 use super::studio::send_with_fresh;
+use super::used_references::UsedReferences;
 use crate::fsm::{Attempt, Event};
 use crate::price::Spent;
 use leptos::html::Button;
@@ -23,7 +24,7 @@ pub fn ReviewView(
     compare: Memo<Option<usize>>,
     feedback: Memo<String>,
     send: Callback<Event>,
-) -> impl IntoView {
+) -> AnyView {
     let total = attempts.len();
     let refine = move || {
         if !feedback.read().trim().is_empty() {
@@ -46,9 +47,8 @@ pub fn ReviewView(
                     <figure class="picture">
                         <Picture id=attempt.request.request_id.clone() testid="result-image" alt/>
                         <figcaption>
-                            {format!("Attempt {} of {total}", index + 1)}
+                            {format!("Attempt {} of {total} · {}", index + 1, attempt.image.provider)}
                             {attempt.request.refinements.last().map(|f| format!(" · refined: “{f}”"))}
-                            {(attempt.image.engine == "offline").then_some(" · offline render")}
                         </figcaption>
                     </figure>
                 }
@@ -59,7 +59,14 @@ pub fn ReviewView(
         let attempts = attempts.clone();
         move || {
             let attempt = attempts.get(shown.get())?;
-            Some(view! { <AttemptDetails image=attempt.image.clone()/> })
+            let ids = attempt.request.references.clone();
+            Some(
+                view! {
+                    <AttemptDetails image=attempt.image.clone()/>
+                    <UsedReferences ids/>
+                }
+                .into_any(),
+            )
         }
     };
     // The attempts cannot change while this view lasts, so neither can the sum.
@@ -76,7 +83,7 @@ pub fn ReviewView(
             Some(view! {
                 <figure class="picture picture-compare">
                     <Picture id=attempt.request.request_id.clone() testid="compare-image" alt/>
-                    <figcaption>{format!("Attempt {}", index + 1)}</figcaption>
+                    <figcaption>{format!("Attempt {} · {}", index + 1, attempt.image.provider)}</figcaption>
                 </figure>
             })
         }
@@ -132,6 +139,7 @@ pub fn ReviewView(
             <AttemptStrip attempts shown send/>
         </section>
     }
+    .into_any()
 }
 
 /// Every attempt as a thumbnail button; the list never changes while the review lasts, only
@@ -146,7 +154,7 @@ fn AttemptStrip(
         <nav class="strip" aria-label="Attempts">
             <ol>
                 {attempts.iter().enumerate().map(|(index, attempt)| {
-                    let label = format!("Open attempt {}", index + 1);
+                    let label = format!("Open attempt {} ({})", index + 1, attempt.image.provider);
                     view! {
                         <li>
                             <button

@@ -39,8 +39,8 @@ pub fn StudioPage() -> impl IntoView {
         let (next, command) = stage.with_untracked(|current| fsm::update(current, event));
         // The command first: its effect then runs before the views re-render, so a request
         // leaves a few milliseconds sooner (the busy state still shows in the same frame).
-        if let Some(command) = command {
-            commands.update(|queue| queue.push(command));
+        if !command.is_empty() {
+            commands.update(|queue| queue.extend(command));
         }
         stage.set(next);
     });
@@ -177,11 +177,38 @@ fn stage_view(stage: RwSignal<Stage>, shared: Shared) -> AnyView {
             view! { <PromptForm draft catalog templates send hydrated/> }.into_any()
         }
         Stage::Generating {
-            request, session, ..
+            running, session, ..
         } => {
             let number = session.attempts.len() + 1;
-            let request = *request;
-            view! { <GeneratingView request number send/> }.into_any()
+            let still = follow(stage, |s| match s {
+                Stage::Generating { running, .. } => Some(running),
+                _ => None,
+            });
+            let running_ids = Signal::derive(move || {
+                still
+                    .read()
+                    .iter()
+                    .map(|r| r.request_id.clone())
+                    .collect::<Vec<_>>()
+            });
+            let catalog = catalog.get_untracked();
+            let engines = running
+                .iter()
+                .map(|request| {
+                    let label = catalog
+                        .as_ref()
+                        .and_then(|c| c.engine(&request.engine))
+                        .map_or_else(|| request.engine.clone(), |e| e.label.clone());
+                    (request.request_id.clone(), label)
+                })
+                .collect();
+            let prompt = running
+                .first()
+                .map(|r| r.prompt.clone())
+                .unwrap_or_default();
+            let refining = running.first().and_then(|r| r.refinements.last().cloned());
+            view! { <GeneratingView prompt refining engines running=running_ids number send/> }
+                .into_any()
         }
         Stage::UserFeedback { session, .. } => {
             let shown = follow(stage, |s| match s {

@@ -16,7 +16,9 @@
 use super::normalize::{normalize, read_header, Header, ImageLimits, Unusable};
 use super::store::{hex, ReferenceStore, StoredFormat, TempFile};
 use crate::error::AppError;
-use crate::model::{is_reference_id, malformed_reference_id, ReferenceImage};
+use crate::model::{
+    is_reference_id, malformed_reference_id, millions, reference_too_large, ReferenceImage,
+};
 use crate::server::config::Settings;
 use crate::server::http::api_gate::media_type;
 use crate::server::http::body::{check_declared_length, declared_length, BodyError, BoundedBody};
@@ -297,19 +299,10 @@ fn refused(status: StatusCode, message: impl Into<String>) -> AppError {
 }
 
 fn too_large(limit: usize, declared: Option<u64>) -> AppError {
-    let limit = megabytes(limit as u64);
-    let message = match declared {
-        Some(size) => format!(
-            "This image is {}; a reference image may be at most {limit}. Scale it down or save it \
-             as a JPEG, then upload it again.",
-            megabytes(size)
-        ),
-        None => format!(
-            "This image is larger than {limit}, the most a reference image may be. Scale it down \
-             or save it as a JPEG, then upload it again."
-        ),
-    };
-    refused(StatusCode::PAYLOAD_TOO_LARGE, message)
+    refused(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        reference_too_large(limit as u64, declared),
+    )
 }
 
 fn unusable(why: Unusable) -> AppError {
@@ -346,31 +339,4 @@ fn unusable(why: Unusable) -> AppError {
 
 fn io_failed(error: std::io::Error) -> AppError {
     internal(&format!("reference storage: {error}"))
-}
-
-/// "20 MB", "28.6 MB": decimal megabytes, as file managers show sizes.
-fn megabytes(bytes: u64) -> String {
-    format!("{} MB", millions(bytes))
-}
-
-/// A count in millions with at most one decimal: 50, 28.6, 10000.
-fn millions(count: u64) -> String {
-    let tenths = (count as f64 / 100_000.0).round() as u64;
-    match tenths % 10 {
-        0 => format!("{}", tenths / 10),
-        decimal => format!("{}.{decimal}", tenths / 10),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes_read_as_a_person_writes_them() {
-        assert_eq!(megabytes(20_000_000), "20 MB");
-        assert_eq!(megabytes(28_649_000), "28.6 MB");
-        assert_eq!(millions(10_000_000_000), "10000");
-        assert_eq!(millions(49_990_000), "50");
-    }
 }

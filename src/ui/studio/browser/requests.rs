@@ -13,7 +13,8 @@ use leptos::task::spawn_local;
 use web_sys::Blob;
 
 pub fn carry_out(studio: Studio) {
-    let in_flight = StoredValue::new(None::<AbortHandle>);
+    // One handle per generation running (several when trying engines side by side).
+    let in_flight = StoredValue::new(Vec::<(String, AbortHandle)>::new());
     Effect::new(move |_| {
         studio.commands.track();
         let commands = std::mem::take(&mut *studio.commands.write_untracked());
@@ -21,11 +22,13 @@ pub fn carry_out(studio: Studio) {
             match command {
                 Command::Generate(request) => {
                     let (abort, registration) = AbortHandle::new_pair();
-                    in_flight.set_value(Some(abort));
                     let request_id = request.request_id.clone();
+                    in_flight.update_value(|all| all.push((request_id.clone(), abort)));
                     spawn_local(async move {
                         let answer = Abortable::new(generation::generate(*request), registration);
-                        if let Ok(result) = answer.await {
+                        let result = answer.await;
+                        in_flight.try_update_value(|all| all.retain(|(id, _)| *id != request_id));
+                        if let Ok(result) = result {
                             finished(studio, request_id, result);
                         }
                     });
@@ -33,7 +36,13 @@ pub fn carry_out(studio: Studio) {
                 Command::Abort { request_id } => {
                     // Dropping the fetch closes the connection; the explicit cancel also reaches
                     // a server that has not noticed yet (e.g. behind a proxy that keeps it open).
-                    if let Some(handle) = in_flight.try_update_value(Option::take).flatten() {
+                    let handle = in_flight
+                        .try_update_value(|all| {
+                            let index = all.iter().position(|(id, _)| *id == request_id)?;
+                            Some(all.remove(index).1)
+                        })
+                        .flatten();
+                    if let Some(handle) = handle {
                         handle.abort();
                     }
                     spawn_local(async move {
