@@ -6,8 +6,8 @@
 //! that refuses connections is starting or busy, so that is retried.
 
 use super::http::{
-    base64_of, decode_base64_image, exchange, failure_for_status, parse_json, sniff_mime,
-    Credentials,
+    decode_base64_image, exchange, failure_for_status, parse_json, sniff_mime, Credentials,
+    InlinePicture,
 };
 use super::{prompt_in_words, sent_if_changed, ProviderClient, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
@@ -66,7 +66,8 @@ impl ProviderClient for A1111Provider {
             let mode = if references.is_empty() {
                 "txt2img"
             } else {
-                body["init_images"] = json!(references.iter().map(base64_of).collect::<Vec<_>>());
+                let pictures: Vec<_> = references.iter().map(InlinePicture::base64).collect();
+                body["init_images"] = json!(pictures);
                 // A1111's own default: the picture keeps the reference's layout, not its details.
                 body["denoising_strength"] = json!(0.75);
                 "img2img"

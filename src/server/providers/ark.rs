@@ -4,8 +4,8 @@
 //! error messages end with a `Request ID`, which is kept: it is what Ark's support asks for.
 
 use super::http::{
-    data_url, decode_base64_image, exchange, parse_json, retry_after, sniff_mime, Credentials,
-    ResultFetcher,
+    decode_base64_image, exchange, parse_json, retry_after, sniff_mime, BodyWith, Credentials,
+    InlinePicture, ResultFetcher,
 };
 use super::{prompt_in_words, sent_if_changed, ProviderClient, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
@@ -13,8 +13,8 @@ use crate::model::{EngineInfo, GenerateRequest};
 use crate::server::config::ProviderSettings;
 use crate::server::references::Reference;
 use reqwest::StatusCode;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 /// Seedream 3.0 and SeedEdit take seeds up to 2^31 - 1 (4.x ignores them).
 const MAX_SEED: u64 = 2_147_483_647;
@@ -53,14 +53,14 @@ impl ArkProvider {
         }
     }
 
-    fn body(
+    fn body<'a>(
         &self,
         request: &GenerateRequest,
         model_id: &str,
         words: &str,
         seed: bool,
-        references: &[Reference],
-    ) -> Value {
+        references: &'a [Reference],
+    ) -> BodyWith<Images<'a>> {
         let mut body = json!({
             "model": model_id,
             "prompt": words,
@@ -78,13 +78,26 @@ impl ArkProvider {
         }
         // Image-to-image: Seedream takes the references as data URLs, a list for 4.x; SeedEdit
         // (3.0) takes exactly one, as a string.
-        match references {
-            [] => {}
-            [only] if is_3_0(model_id) => body["image"] = json!(data_url(only)),
-            several => body["image"] = json!(several.iter().map(data_url).collect::<Vec<_>>()),
+        let image = match references {
+            [] => None,
+            [only] if is_3_0(model_id) => Some(Images::One(InlinePicture::data_url(only))),
+            several => Some(Images::Several(
+                several.iter().map(InlinePicture::data_url).collect(),
+            )),
+        };
+        BodyWith {
+            fields: body,
+            name: "image",
+            value: image,
         }
-        body
     }
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Images<'a> {
+    One(InlinePicture<'a>),
+    Several(Vec<InlinePicture<'a>>),
 }
 
 impl ProviderClient for ArkProvider {

@@ -9,8 +9,8 @@
 //! `NO_IMAGE`), which are failures too and are never retried as they are.
 
 use super::http::{
-    base64_of, decode_base64_image, exchange, failure_for_status, parse_json, sniff_mime,
-    Credentials,
+    decode_base64_image, exchange, failure_for_status, parse_json, sniff_mime, BodyWith,
+    Credentials, InlinePicture,
 };
 use super::{prompt_in_words, sent_if_changed, ProviderClient, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
@@ -18,7 +18,7 @@ use crate::model::{EngineInfo, GenerateRequest};
 use crate::server::config::ProviderSettings;
 use crate::server::references::Reference;
 use reqwest::StatusCode;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -86,20 +86,59 @@ impl ProviderClient for GeminiProvider {
 
 /// The prompt, then each reference image inline, as Google's own image-editing examples order
 /// them.
-fn body(text: &str, aspect_ratio: &str, references: &[Reference]) -> Value {
-    let pictures = references.iter().map(|reference| {
-        json!({"inlineData": {"mimeType": reference.mime, "data": base64_of(reference)}})
+fn body<'a>(
+    text: &'a str,
+    aspect_ratio: &str,
+    references: &'a [Reference],
+) -> BodyWith<[SentContent<'a>; 1]> {
+    let pictures = references.iter().map(|reference| SentPart::Picture {
+        inline_data: SentInline {
+            mime_type: reference.mime,
+            data: InlinePicture::base64(reference),
+        },
     });
-    let parts: Vec<Value> = std::iter::once(json!({"text": text}))
+    let parts = std::iter::once(SentPart::Text { text })
         .chain(pictures)
         .collect();
-    json!({
-        "contents": [{"role": "user", "parts": parts}],
-        "generationConfig": {
-            "responseModalities": ["TEXT", "IMAGE"],
-            "imageConfig": {"aspectRatio": aspect_ratio},
-        },
-    })
+    BodyWith {
+        fields: json!({
+            "generationConfig": {
+                "responseModalities": ["TEXT", "IMAGE"],
+                "imageConfig": {"aspectRatio": aspect_ratio},
+            },
+        }),
+        name: "contents",
+        value: Some([SentContent {
+            role: "user",
+            parts,
+        }]),
+    }
+}
+
+#[derive(Serialize)]
+/// What the request's `contents` hold (the answer's are read by `Content`).
+struct SentContent<'a> {
+    role: &'static str,
+    parts: Vec<SentPart<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum SentPart<'a> {
+    Text {
+        text: &'a str,
+    },
+    Picture {
+        #[serde(rename = "inlineData")]
+        inline_data: SentInline<'a>,
+    },
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SentInline<'a> {
+    mime_type: &'static str,
+    data: InlinePicture<'a>,
 }
 
 #[derive(Deserialize)]
@@ -350,7 +389,7 @@ mod tests {
 
     #[test]
     fn the_request_carries_the_words_and_the_aspect_ratio() {
-        let sent = body("a lighthouse", "16:9", &[]);
+        let sent = serde_json::to_value(body("a lighthouse", "16:9", &[])).unwrap();
         assert_eq!(
             sent["generationConfig"]["imageConfig"]["aspectRatio"],
             "16:9"

@@ -98,15 +98,72 @@ pub fn decode_base64_image(b64: &str) -> Result<Vec<u8>, ProviderError> {
         })
 }
 
-/// A reference image as JSON APIs take it inline: plain base64 (Gemini, AUTOMATIC1111).
-pub fn base64_of(reference: &Reference) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(&reference.bytes)
+/// A reference image inside a JSON body: plain base64 (Gemini, AUTOMATIC1111) or a `data:` URL
+/// (OpenAI, Ark, Replicate). It is encoded while the body is serialized, straight into it: four
+/// 5 MB references are ~27 MB of base64 per request, and building that as strings first held it
+/// twice while a body was made (with eight requests made at once, the server's peak memory).
+/// Bodies with many pictures are typed structs for that reason; in a `json!` tree it is one
+/// string like any other.
+#[derive(Clone, Copy)]
+pub struct InlinePicture<'a> {
+    reference: &'a Reference,
+    data_url: bool,
 }
 
-/// A reference image as a `data:` URL (Ark, Replicate).
-pub fn data_url(reference: &Reference) -> String {
-    format!("data:{};base64,{}", reference.mime, base64_of(reference))
+impl<'a> InlinePicture<'a> {
+    pub fn base64(reference: &'a Reference) -> Self {
+        InlinePicture {
+            reference,
+            data_url: false,
+        }
+    }
+
+    pub fn data_url(reference: &'a Reference) -> Self {
+        InlinePicture {
+            reference,
+            data_url: true,
+        }
+    }
+}
+
+impl serde::Serialize for InlinePicture<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let encoded = base64::display::Base64Display::new(
+            &self.reference.bytes,
+            &base64::engine::general_purpose::STANDARD,
+        );
+        if self.data_url {
+            let mime = self.reference.mime;
+            serializer.collect_str(&format_args!("data:{mime};base64,{encoded}"))
+        } else {
+            serializer.collect_str(&encoded)
+        }
+    }
+}
+
+/// A JSON body: `fields` (an object), with `name` set to `value` when there is one (in place of
+/// any such field), serialized straight into the body (a field holding `InlinePicture`s).
+pub struct BodyWith<T> {
+    pub fields: serde_json::Value,
+    pub name: &'static str,
+    pub value: Option<T>,
+}
+
+impl<T: serde::Serialize> serde::Serialize for BodyWith<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        let replaced = self.value.as_ref().map(|_| self.name);
+        for (key, value) in self.fields.as_object().into_iter().flatten() {
+            if Some(key.as_str()) != replaced {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        if let Some(value) = &self.value {
+            map.serialize_entry(self.name, value)?;
+        }
+        map.end()
+    }
 }
 
 /// A reference image as a multipart file part (OpenAI image edits, Ideogram), named by its id.

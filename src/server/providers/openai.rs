@@ -6,7 +6,8 @@
 mod wire;
 
 use super::http::{
-    data_url, decode_base64_image, exchange, header, retry_after, sniff_mime, Credentials,
+    decode_base64_image, exchange, header, retry_after, sniff_mime, BodyWith, Credentials,
+    InlinePicture,
 };
 use super::redact::redact;
 use super::{prompt_in_words, sent_if_changed, ProviderClient, ProviderError, ProviderImage};
@@ -17,7 +18,7 @@ use crate::server::references::Reference;
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::json;
 
 pub struct OpenAiProvider {
     http: reqwest::Client,
@@ -39,7 +40,11 @@ impl OpenAiProvider {
     }
 
     /// The request body, and the words it sends.
-    fn body(&self, request: &GenerateRequest, references: &[Reference]) -> (Value, String) {
+    fn body<'a>(
+        &self,
+        request: &GenerateRequest,
+        references: &'a [Reference],
+    ) -> (BodyWith<Input<'a>>, String) {
         let mut tool = json!({
             "type": "image_generation",
             "model": self.info.model_or_default(&request.model).id,
@@ -81,18 +86,34 @@ impl OpenAiProvider {
             // own picture builds on it, which already shows what the references gave.)
             _ => {
                 let words = prompt_in_words(request, self.info.model_or_default(&request.model));
-                body["input"] = if references.is_empty() {
-                    json!(words)
+                if references.is_empty() {
+                    body["input"] = json!(words);
                 } else {
-                    let text = json!({"type": "input_text", "text": words});
-                    let pictures = references
-                        .iter()
-                        .map(|r| json!({"type": "input_image", "image_url": data_url(r)}));
-                    let content: Vec<Value> = std::iter::once(text).chain(pictures).collect();
-                    json!([{"role": "user", "content": content}])
-                };
+                    let text = Content::InputText {
+                        text: words.clone(),
+                    };
+                    let pictures = references.iter().map(|r| Content::InputImage {
+                        image_url: InlinePicture::data_url(r),
+                    });
+                    let content = std::iter::once(text).chain(pictures).collect();
+                    let message = [Message {
+                        role: "user",
+                        content,
+                    }];
+                    let body = BodyWith {
+                        fields: body,
+                        name: "input",
+                        value: Some(message),
+                    };
+                    return (body, words);
+                }
                 words
             }
+        };
+        let body = BodyWith {
+            fields: body,
+            name: "input",
+            value: None,
         };
         (body, words)
     }
@@ -154,6 +175,23 @@ impl ProviderClient for OpenAiProvider {
             seed: request.seed,
         })
     }
+}
+
+/// The input of a first picture with reference images: one user message, the words and then
+/// each picture. (Other inputs are plain JSON in the body's fields.)
+type Input<'a> = [Message<'a>; 1];
+
+#[derive(Serialize)]
+struct Message<'a> {
+    role: &'static str,
+    content: Vec<Content<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Content<'a> {
+    InputText { text: String },
+    InputImage { image_url: InlinePicture<'a> },
 }
 
 /// The continuation token's content: the stored response to continue, and the image call inside it

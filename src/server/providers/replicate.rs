@@ -11,8 +11,8 @@
 //! generation that is cancelled or dropped cancels its prediction.
 
 use super::http::{
-    data_url, exchange, failure_for_status, parse_json, retry_after, sniff_mime, transport_error,
-    Credentials, ResultFetcher,
+    exchange, failure_for_status, parse_json, retry_after, sniff_mime, transport_error,
+    Credentials, InlinePicture, ResultFetcher,
 };
 use super::{prompt_in_words, sent_if_changed, ProviderClient, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
@@ -179,7 +179,7 @@ impl ProviderClient for ReplicateProvider {
         // data URL wherever a file URL goes. Models without the field take no references
         // (`max_references` says so and the request was checked against it).
         if let Some(first) = references.first() {
-            input["image_prompt"] = json!(data_url(first));
+            input["image_prompt"] = json!(InlinePicture::data_url(first));
         }
         let create = self
             .http
