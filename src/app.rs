@@ -12,9 +12,10 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let stylesheet = crate::server::site::stylesheet_href(&options);
+    let lang = crate::i18n::page_language();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=lang.code()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -34,5 +35,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 
 #[component]
 pub fn App() -> impl IntoView {
+    provide_context(crate::i18n::page_language());
     view! { <StudioPage/> }
 }

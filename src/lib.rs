@@ -5,6 +5,7 @@ pub mod api;
 pub mod app;
 pub mod error;
 pub mod fsm;
+pub mod i18n;
 pub mod model;
 pub mod price;
 pub mod ui;

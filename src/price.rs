@@ -44,15 +44,6 @@ impl Price {
     pub fn display(&self) -> String {
         display(self.micros, &self.currency)
     }
-
-    /// What the form says before a generation: "about $0.042", or "no charge".
-    pub fn estimate(price: Option<&Price>) -> String {
-        match price {
-            Some(price) if price.micros == 0 => "no charge".into(),
-            Some(price) => format!("about {}", price.display()),
-            None => "price unknown".into(),
-        }
-    }
 }
 
 fn display(micros: u64, currency: &str) -> String {

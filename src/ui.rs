@@ -5,6 +5,7 @@ mod attempt_details;
 mod final_view;
 mod fresh;
 mod generating;
+mod language_switch;
 mod notice;
 mod picture;
 mod pictures;

@@ -1,5 +1,6 @@
 //! How a picture was made, shown beside it in review and final.
 
+use crate::i18n::text;
 use crate::model::GeneratedImage;
 use crate::price::Price;
 use leptos::prelude::*;
@@ -8,35 +9,36 @@ use leptos::prelude::*;
 pub fn AttemptDetails(image: GeneratedImage) -> impl IntoView {
     let retries = image.retries();
     let seconds = duration_text(image.elapsed_ms);
+    let t = text();
     view! {
         <dl class="details" data-testid="image-details">
-            <dt>"Provider"</dt>
+            <dt>{t.provider}</dt>
             <dd data-testid="detail-provider">{image.provider.clone()}</dd>
-            <dt>"Model"</dt>
+            <dt>{t.model}</dt>
             <dd>{image.model.clone()}</dd>
-            <dt>"Size"</dt>
+            <dt>{t.size}</dt>
             <dd>{image.size.clone()}</dd>
-            {image.quality.clone().map(|quality| view! { <dt>"Quality"</dt><dd>{quality}</dd> })}
-            <dt>"Cost"</dt>
-            <dd data-testid="detail-cost">{image.cost.as_ref().map(Price::display).unwrap_or_else(|| "unknown".into())}</dd>
-            <dt>"Time taken"</dt>
+            {image.quality.clone().map(|quality| view! { <dt>{t.quality}</dt><dd>{quality}</dd> })}
+            <dt>{t.cost}</dt>
+            <dd data-testid="detail-cost">{image.cost.as_ref().map(Price::display).unwrap_or_else(|| t.price_unknown.into())}</dd>
+            <dt>{t.time_taken}</dt>
             <dd data-testid="detail-time">{seconds}</dd>
-            <dt>"Retries needed"</dt>
+            <dt>{t.retries}</dt>
             <dd data-testid="detail-retries">{retries.to_string()}</dd>
             {image.revised_prompt.clone().map(|revised| view! {
-                <dt>"Revised prompt"</dt>
+                <dt>{t.revised_prompt}</dt>
                 <dd class="revised" data-testid="detail-revised-prompt">{revised}</dd>
             })}
             {image.fallback.clone().map(|note| view! {
-                <dt>"Fallback"</dt>
+                <dt>{t.fallback}</dt>
                 <dd data-testid="detail-fallback">{note}</dd>
             })}
             {image.sent_prompt.clone().map(|sent| view! {
-                <dt>"Prompt sent"</dt>
+                <dt>{t.prompt_sent}</dt>
                 <dd class="revised" data-testid="detail-sent-prompt">{sent}</dd>
             })}
             {image.reply.clone().map(|reply| view! {
-                <dt>{format!("{} said", image.provider)}</dt>
+                <dt>{(t.said_by)(&image.provider)}</dt>
                 <dd class="revised" data-testid="detail-reply">{reply}</dd>
             })}
         </dl>

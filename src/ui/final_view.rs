@@ -5,6 +5,7 @@ use super::picture::Picture;
 use super::pictures::{PictureState, Pictures};
 use super::used_references::UsedReferences;
 use crate::fsm::{Attempt, Event};
+use crate::i18n::text;
 use leptos::html::A;
 use leptos::prelude::*;
 
@@ -24,23 +25,24 @@ pub fn FinalView(attempt: Attempt, number: usize, send: Callback<Event>) -> impl
         _ => None,
     };
     let prompt = attempt.request.prompt;
+    let t = text();
     let references = attempt.request.references;
 
     view! {
         <section class="final" aria-labelledby="final-title">
-            <h2 id="final-title">"Approved"</h2>
+            <h2 id="final-title">{t.approved}</h2>
             <figure class="picture picture-final">
-                <Picture id=attempt.request.request_id testid="final-image" alt=format!("Approved attempt {number}: {prompt}")/>
+                <Picture id=attempt.request.request_id testid="final-image" alt=(t.approved_alt)(number, &prompt)/>
                 <figcaption>{prompt.clone()}</figcaption>
             </figure>
             <AttemptDetails image=attempt.image/>
             <UsedReferences ids=references/>
             <div class="actions">
                 <a class="button primary" node_ref=download data-testid="download-link" href=href download=file_name(&prompt, number)>
-                    "Download PNG"
+                    {t.download}
                 </a>
                 <button type="button" data-testid="start-over-button" on:click=move |_| send.run(Event::StartOver)>
-                    "Start over"
+                    {t.start_over}
                 </button>
             </div>
         </section>

@@ -2,6 +2,7 @@
 //! long so far, and a way to stop it.
 
 use crate::fsm::Event;
+use crate::i18n::text;
 use leptos::html::Button;
 use leptos::prelude::*;
 use std::time::Duration;
@@ -32,9 +33,10 @@ pub fn GeneratingView(
     ) {
         on_cleanup(move || handle.clear());
     }
+    let t = text();
     let title = match engines.len() {
-        0 | 1 => format!("Generating attempt {number}…"),
-        n => format!("Trying the prompt on {n} engines…"),
+        0 | 1 => (t.generating_attempt)(number),
+        n => (t.trying_on)(n),
     };
     let cancel = NodeRef::<Button>::new();
     Effect::new(move |_| {
@@ -49,7 +51,7 @@ pub fn GeneratingView(
             <h2 id="generating-title">{title}</h2>
             <blockquote class="prompt-echo" data-testid="generating-prompt">{prompt}</blockquote>
             {refining.map(|feedback| view! {
-                <p class="refine-echo">"Refining: " <q>{feedback}</q></p>
+                <p class="refine-echo">{t.refining} <q>{feedback}</q></p>
             })}
             {(engines.len() > 1).then(|| view! {
                 <ul class="trying-on" data-testid="trying-on">
@@ -58,15 +60,15 @@ pub fn GeneratingView(
                         view! {
                             <li data-testid="trying-on-engine" class:done=done>
                                 {label}
-                                <span class="hint">{move || if done.get() { " · answered" } else { " · working…" }}</span>
+                                <span class="hint">{move || if done.get() { t.answered } else { t.working }}</span>
                             </li>
                         }
                     }).collect_view()}
                 </ul>
             })}
-            <p class="elapsed" data-testid="elapsed">{move || format!("{} s elapsed", elapsed.get())}</p>
+            <p class="elapsed" data-testid="elapsed">{move || (t.elapsed)(elapsed.get())}</p>
             <button type="button" node_ref=cancel data-testid="cancel-button" on:click=move |_| send.run(Event::Cancel)>
-                "Cancel"
+                {t.cancel}
             </button>
         </section>
     }

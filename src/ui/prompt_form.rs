@@ -10,6 +10,7 @@ use super::styling_fields::StylingFields;
 use super::template_picker::TemplatePicker;
 use super::try_on_picker::TryOnPicker;
 use crate::fsm::{draft_for, Draft, Event};
+use crate::i18n::text;
 use crate::model::{carry_options, validate_text, EngineCatalog, EngineInfo, ModelInfo, Template};
 use crate::price::{Price, Spent};
 use leptos::html::Textarea;
@@ -97,6 +98,7 @@ pub fn PromptForm(
             .collect::<Vec<_>>()
     });
     // The price of the picture, or of all of them when trying several engines.
+    let t = text();
     let estimate = move || {
         let price_of =
             |model: &ModelInfo, quality: Option<&str>| model.prices.as_ref()?.of(quality);
@@ -106,7 +108,12 @@ pub fn PromptForm(
             .and_then(|m| price_of(m, quality.read().as_deref()));
         let others = tried_on.get();
         if others.is_empty() {
-            return format!(" · {}", Price::estimate(main.as_ref()));
+            let words = match main {
+                Some(price) if price.micros == 0 => t.no_charge.to_string(),
+                Some(price) => (t.about)(&price.display()),
+                None => t.price_unknown.to_string(),
+            };
+            return format!(" · {words}");
         }
         let draft = draft.read();
         let theirs = others.iter().map(|engine| {
@@ -117,10 +124,8 @@ pub fn PromptForm(
             )
         });
         let all: Vec<Option<Price>> = std::iter::once(main).chain(theirs).collect();
-        format!(
-            " · about {}",
-            Spent::of(all.iter().map(Option::as_ref)).display()
-        )
+        let sum = Spent::of(all.iter().map(Option::as_ref)).display();
+        format!(" · {}", (t.about)(&sum))
     };
     let submit = move || {
         if !can_send() {
@@ -181,13 +186,13 @@ pub fn PromptForm(
     view! {
         <form class="prompt-form" on:submit=move |ev| { ev.prevent_default(); submit(); }>
             <TemplatePicker templates engine_id model quality send/>
-            <label class="field-label" for="prompt">"Describe the picture"</label>
+            <label class="field-label" for="prompt">{t.describe}</label>
             <textarea
                 id="prompt"
                 node_ref=textarea
                 data-testid="prompt-input"
                 rows="5"
-                placeholder="A lighthouse on a cliff at dawn, warm light, watercolour"
+                placeholder=t.prompt_placeholder
                 aria-describedby="prompt-meta"
                 prop:value=move || draft.read().prompt.clone()
                 on:input=move |ev| send.run(Event::EditPrompt(event_target_value(&ev)))
@@ -197,10 +202,10 @@ pub fn PromptForm(
                 <span class:over-limit=move || length_error.read().is_some() data-testid="prompt-count">
                     {move || {
                         let limit = engine.read().as_ref().map(|e| e.max_prompt_chars).unwrap_or_default();
-                        format!("{} / {limit} characters", draft.read().prompt.chars().count())
+                        (t.characters)(draft.read().prompt.chars().count(), limit)
                     }}
                 </span>
-                <span class="hint">"Ctrl+Enter (⌘+Enter) to generate"</span>
+                <span class="hint">{t.shortcut_hint}</span>
             </p>
             {move || length_error.get().map(|error| view! {
                 <p class="notice notice-error" role="alert" data-testid="error-message">{error.to_string()}</p>
@@ -208,27 +213,27 @@ pub fn PromptForm(
             <div class="options">
                 {move || catalog.get().filter(|c| c.engines.len() > 1).map(|c| view! {
                     <label class="option">
-                        <span>"Engine"</span>
+                        <span>{t.engine}</span>
                         <select data-testid="engine-select" on:change=move |ev| choose_engine(event_target_value(&ev))>
                             {c.engines.into_iter().map(|e| {
                                 let selected = e.id == draft.read_untracked().engine;
                                 let disabled = e.unavailable.is_some();
-                                let text = if disabled { format!("{} (not set up)", e.label) } else { e.label.clone() };
+                                let text = if disabled { (t.not_set_up)(&e.label) } else { e.label.clone() };
                                 view! { <option value=e.id.clone() selected=selected disabled=disabled>{text}</option> }
                             }).collect_view()}
                         </select>
                     </label>
                 })}
                 {move || engine.get().filter(|e| e.models.len() > 1).map(|e| option_select(
-                    "Model",
+                    t.model,
                     "model-select",
                     e.models.iter().map(|m| m.id.clone()).collect(),
                     model.get().map(|m| m.id).unwrap_or_default(),
                     choose_model,
                 ))}
-                {move || model.get().map(|m| option_select("Size", "size-select", m.sizes.clone(), draft.get().size, move |v| set_options(|d, v| d.size = v, v)))}
+                {move || model.get().map(|m| option_select(t.size, "size-select", m.sizes.clone(), draft.get().size, move |v| set_options(|d, v| d.size = v, v)))}
                 {move || model.get().filter(|m| !m.qualities.is_empty()).map(|m| option_select(
-                    m.quality_label.clone().unwrap_or_else(|| "Quality".into()),
+                    m.quality_label.clone().unwrap_or_else(|| t.quality.into()),
                     "quality-select",
                     m.qualities.clone(),
                     draft.get().quality.unwrap_or_default(),
@@ -239,11 +244,11 @@ pub fn PromptForm(
             <ReferencePicker context=references/>
             <TryOnPicker others chosen=also_on/>
             {move || unavailable_hint(catalog.get().map(|c| c.engines).unwrap_or_default())}
-            {move || engine.get().filter(|e| e.offline).map(|_| offline_hint())}
+            {move || engine.get().filter(|e| e.offline).map(|_| offline_hint(t.offline_hint))}
             <button type="submit" class="primary" data-testid="generate-button" disabled=move || !can_send()>
                 {move || match tried_on.read().len() {
-                    0 => "Generate".to_string(),
-                    n => format!("Generate on {} engines", n + 1),
+                    0 => t.generate.to_string(),
+                    n => (t.generate_on)(n + 1),
                 }}
                 <span class="estimate" data-testid="cost-estimate">{estimate}</span>
             </button>
@@ -271,12 +276,8 @@ fn option_select(
     }
 }
 
-fn offline_hint() -> impl IntoView {
-    view! {
-        <p class="hint offline-hint">
-            "The offline engine draws an abstract picture from your prompt's colours and a seed, with no network."
-        </p>
-    }
+fn offline_hint(words: &'static str) -> impl IntoView {
+    view! { <p class="hint offline-hint">{words}</p> }
 }
 
 /// What to set on the server for each engine the picker lists as not set up.

@@ -6,6 +6,7 @@
 mod browser;
 
 use crate::fsm::Event;
+use crate::i18n::text;
 use crate::model::{validate_references, EngineInfo, ModelInfo, ReferenceImage};
 use leptos::prelude::*;
 
@@ -100,16 +101,11 @@ pub fn ReferencePicker(context: PickerContext) -> AnyView {
         send.run(Event::EditReferences(next));
     };
     let dismiss = move |key: u64| uploads.update(|all| all.retain(|u| u.key != key));
-    let count = move || format!("{} of {}", references.read().len(), context.max());
+    let t = text();
+    let count = move || (t.reference_count)(references.read().len(), context.max());
     let hint = move || {
-        let limit = context.max_upload_bytes.get();
-        let size = match limit {
-            0 => String::new(),
-            bytes => format!(", up to {} each", crate::model::megabytes(bytes)),
-        };
-        format!(
-            "PNG, JPEG or WebP{size}. Drop them anywhere on the page, paste them, or choose files."
-        )
+        let limit = Some(context.max_upload_bytes.get()).filter(|bytes| *bytes > 0);
+        (t.reference_hint)(limit.map(crate::model::megabytes).as_deref())
     };
 
     view! {
@@ -120,7 +116,7 @@ pub fn ReferencePicker(context: PickerContext) -> AnyView {
             hidden=move || !shown()
         >
             <p class="references-head">
-                <span class="field-label">"Reference images"</span>
+                <span class="field-label">{t.references}</span>
                 <span class="hint" data-testid="reference-count">{count}</span>
             </p>
             <ul class="reference-list">
@@ -129,12 +125,12 @@ pub fn ReferencePicker(context: PickerContext) -> AnyView {
                     key=|(_, r)| r.id.clone()
                     children=move |(index, reference)| {
                         let id = reference.id.clone();
-                        let alt = format!("Reference {} ({} × {})", index + 1, reference.width, reference.height);
+                        let alt = (t.reference_alt)(index + 1, reference.width, reference.height);
                         view! {
                             <li class="reference" data-testid="reference" data-reference-id=reference.id.clone()>
                                 <img src=reference_url(&reference.id) alt=alt width=reference.width height=reference.height/>
                                 <button type="button" class="secondary remove" data-testid="remove-reference"
-                                    on:click=move |_| remove(id.clone())>"Remove"</button>
+                                    on:click=move |_| remove(id.clone())>{t.remove}</button>
                             </li>
                         }
                     }
@@ -144,7 +140,7 @@ pub fn ReferencePicker(context: PickerContext) -> AnyView {
                     key=|u| (u.key, u.error.is_some())
                     children=move |upload| {
                         let key = upload.key;
-                        let label = format!("Sending {}", upload.name);
+                        let label = (t.sending)(&upload.name);
                         match upload.error {
                             None => view! {
                                 <li class="reference uploading" data-testid="reference-upload">
@@ -158,7 +154,7 @@ pub fn ReferencePicker(context: PickerContext) -> AnyView {
                                 <li class="reference refused" data-testid="upload-error" role="alert">
                                     <p><strong>{upload.name}</strong>": "{error}</p>
                                     <button type="button" class="secondary" data-testid="dismiss-upload-error"
-                                        on:click=move |_| dismiss(key)>"Dismiss"</button>
+                                        on:click=move |_| dismiss(key)>{t.dismiss}</button>
                                 </li>
                             }.into_any(),
                         }
@@ -178,7 +174,7 @@ pub fn ReferencePicker(context: PickerContext) -> AnyView {
                         let _ = ev;
                     }
                 />
-                <span class="link">"Add reference images"</span>
+                <span class="link">{t.add_references}</span>
             </label>
             <p class="hint">{hint}</p>
         </section>

@@ -7,6 +7,7 @@ use super::shortcut::on_ctrl_enter;
 use super::studio::send_with_fresh;
 use super::used_references::UsedReferences;
 use crate::fsm::{Attempt, Event};
+use crate::i18n::text;
 use crate::price::Spent;
 use leptos::html::Button;
 use leptos::prelude::*;
@@ -26,6 +27,7 @@ pub fn ReviewView(
     send: Callback<Event>,
 ) -> AnyView {
     let total = attempts.len();
+    let t = text();
     let refine = move || {
         if !feedback.read().trim().is_empty() {
             send_with_fresh(send, Event::Refine);
@@ -42,13 +44,13 @@ pub fn ReviewView(
         move || {
             let index = shown.get();
             attempts.get(index).map(|attempt| {
-                let alt = format!("Attempt {}: {}", index + 1, attempt.request.prompt);
+                let alt = (t.attempt_alt)(index + 1, &attempt.request.prompt);
                 view! {
                     <figure class="picture">
                         <Picture id=attempt.request.request_id.clone() testid="result-image" alt/>
                         <figcaption>
-                            {format!("Attempt {} of {total} · {}", index + 1, attempt.image.provider)}
-                            {attempt.request.refinements.last().map(|f| format!(" · refined: “{f}”"))}
+                            {(t.attempt_of)(index + 1, total, &attempt.image.provider)}
+                            {attempt.request.refinements.last().map(|f| (t.refined)(f))}
                         </figcaption>
                     </figure>
                 }
@@ -70,20 +72,17 @@ pub fn ReviewView(
         }
     };
     // The attempts cannot change while this view lasts, so neither can the sum.
-    let spent = format!(
-        "Spent this session: {}",
-        Spent::of(attempts.iter().map(|a| a.image.cost.as_ref())).display()
-    );
+    let spent = (t.spent)(&Spent::of(attempts.iter().map(|a| a.image.cost.as_ref())).display());
     let compared = {
         let attempts = attempts.clone();
         move || {
             let index = compare.get()?;
             let attempt = attempts.get(index)?;
-            let alt = format!("Attempt {} (for comparison)", index + 1);
+            let alt = (t.compare_alt)(index + 1);
             Some(view! {
                 <figure class="picture picture-compare">
                     <Picture id=attempt.request.request_id.clone() testid="compare-image" alt/>
-                    <figcaption>{format!("Attempt {} · {}", index + 1, attempt.image.provider)}</figcaption>
+                    <figcaption>{(t.attempt_by)(index + 1, &attempt.image.provider)}</figcaption>
                 </figure>
             })
         }
@@ -99,29 +98,29 @@ pub fn ReviewView(
                 <p class="hint spent" data-testid="session-spent">{spent}</p>
                 <div class="actions">
                     <button type="button" class="primary" node_ref=approve data-testid="approve-button" on:click=move |_| send.run(Event::Approve)>
-                        {move || format!("Approve attempt {}", shown.get() + 1)}
+                        {move || (t.approve)(shown.get() + 1)}
                     </button>
                     <button type="button" data-testid="regenerate-button" on:click=move |_| send_with_fresh(send, Event::Regenerate)>
-                        "Regenerate"
+                        {t.regenerate}
                     </button>
                 </div>
                 <form class="refine" on:submit=move |ev| { ev.prevent_default(); refine(); }>
-                    <label class="field-label" for="refine">"Refine this attempt"</label>
+                    <label class="field-label" for="refine">{t.refine_label}</label>
                     <textarea
                         id="refine"
                         data-testid="refine-input"
                         rows="2"
-                        placeholder="warmer light, no text"
+                        placeholder=t.refine_placeholder
                         prop:value=move || feedback.get()
                         on:input=move |ev| send.run(Event::EditFeedback(event_target_value(&ev)))
                         on:keydown=on_ctrl_enter(refine)
                     ></textarea>
                     <button type="submit" data-testid="refine-button" disabled=move || feedback.read().trim().is_empty()>
-                        "Refine"
+                        {t.refine}
                     </button>
                 </form>
                 <label class="option compare-option">
-                    <span>"Compare with"</span>
+                    <span>{t.compare_with}</span>
                     <select data-testid="compare-select" on:change=move |ev| {
                         send.run(Event::Compare(event_target_value(&ev).parse::<usize>().ok()))
                     }>
@@ -130,7 +129,7 @@ pub fn ReviewView(
                             let current = shown.get();
                             let chosen = compare.get();
                             (0..total).filter(|i| *i != current).map(|i| view! {
-                                <option value=i.to_string() selected=Some(i) == chosen>{format!("Attempt {}", i + 1)}</option>
+                                <option value=i.to_string() selected=Some(i) == chosen>{(t.attempt_n)(i + 1)}</option>
                             }).collect_view()
                         }}
                     </select>
@@ -150,11 +149,12 @@ fn AttemptStrip(
     shown: Memo<usize>,
     send: Callback<Event>,
 ) -> impl IntoView {
+    let t = text();
     view! {
         <nav class="strip" aria-label="Attempts">
             <ol>
                 {attempts.iter().enumerate().map(|(index, attempt)| {
-                    let label = format!("Open attempt {} ({})", index + 1, attempt.image.provider);
+                    let label = (t.open_attempt)(index + 1, &attempt.image.provider);
                     view! {
                         <li>
                             <button
@@ -167,7 +167,7 @@ fn AttemptStrip(
                             >
                                 <Picture id=attempt.request.request_id.clone() testid="attempt-thumb" alt=String::new()/>
                                 <span class="attempt-number">{(index + 1).to_string()}</span>
-                                {(!attempt.request.refinements.is_empty()).then(|| view! { <span class="attempt-tag">"refined"</span> })}
+                                {(!attempt.request.refinements.is_empty()).then(|| view! { <span class="attempt-tag">{t.refined_tag}</span> })}
                             </button>
                         </li>
                     }

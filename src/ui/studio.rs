@@ -9,12 +9,14 @@ mod browser;
 use super::final_view::FinalView;
 use super::fresh::fresh;
 use super::generating::GeneratingView;
+use super::language_switch::LanguageSwitch;
 use super::notice::NoticeBanner;
 use super::pictures::Pictures;
 use super::prompt_form::PromptForm;
 use super::review::ReviewView;
 use crate::api::{list_engines, list_templates, signed_in_user};
 use crate::fsm::{self, Command, Draft, Event, Notice, Stage};
+use crate::i18n::{text, Text};
 use crate::model::{EngineCatalog, Template};
 use leptos::prelude::*;
 
@@ -92,6 +94,7 @@ pub fn StudioPage() -> impl IntoView {
             })
             .unwrap_or_default()
     };
+    let t = text();
     let shared = Shared {
         catalog,
         templates,
@@ -108,23 +111,24 @@ pub fn StudioPage() -> impl IntoView {
         >
             // Everything that reads the engine list sits inside the Suspense, so the server
             // renders it with the list and hydration finds the same markup.
-            <Suspense fallback=|| view! { <p class="loading">"Loading engines…"</p> }>
+            <Suspense fallback=move || view! { <p class="loading">{t.loading_engines}</p> }>
                 <header class="topbar">
                     <h1 class="brand">"Proofsheet"</h1>
                     <p class="engine">
-                        <span class="engine-caption">"Engine "</span>
+                        <span class="engine-caption">{t.engine_caption}</span>
                         <span class="engine-name" data-testid="engine-name">{engine_label}</span>
                     </p>
+                    <LanguageSwitch/>
                     {move || user.get().and_then(Result::ok).flatten().map(|name| view! {
                         // A plain form: signing out works before (and without) the bundle.
                         <form class="signout" method="post" action="/logout">
                             <span class="signout-name" data-testid="signed-in-as">{name}</span>
-                            <button type="submit" class="secondary" data-testid="sign-out">"Sign out"</button>
+                            <button type="submit" class="secondary" data-testid="sign-out">{t.sign_out}</button>
                         </form>
                     })}
                 </header>
                 <p class="sr-only" role="status" aria-live="polite" data-testid="announcer">
-                    {move || announcement(&stage.read())}
+                    {move || announcement(t, &stage.read())}
                 </p>
                 <NoticeBanner notice on_dismiss=Callback::new(move |()| send.run(Event::DismissNotice))/>
                 {move || storage_note.get().map(|note| view! {
@@ -133,7 +137,7 @@ pub fn StudioPage() -> impl IntoView {
                 {move || engines.get().map(|loaded| match loaded {
                     Err(error) => view! {
                         <p class="notice notice-error" role="alert" data-testid="error-message">
-                            {format!("Could not load the engine list: {error}")}
+                            {(t.engine_list_failed)(&error.to_string())}
                         </p>
                     }.into_any(),
                     Ok(_) => {
@@ -243,24 +247,18 @@ where
 }
 
 /// What a screen reader hears when the stage changes.
-fn announcement(stage: &Stage) -> String {
+fn announcement(t: &Text, stage: &Stage) -> String {
     match stage {
         Stage::InitialInput {
             notice: Some(Notice::Error(_)),
             ..
-        } => "Generation failed.".into(),
-        Stage::InitialInput { .. } => "Ready for a prompt.".into(),
-        Stage::Generating { session, .. } => {
-            format!("Generating attempt {}…", session.attempts.len() + 1)
-        }
+        } => t.said_failed.into(),
+        Stage::InitialInput { .. } => t.said_ready.into(),
+        Stage::Generating { session, .. } => (t.said_generating)(session.attempts.len() + 1),
         Stage::UserFeedback { shown, session, .. } => {
-            format!(
-                "Attempt {} of {} ready for review.",
-                shown + 1,
-                session.attempts.len()
-            )
+            (t.said_review)(shown + 1, session.attempts.len())
         }
-        Stage::Final { approved, .. } => format!("Attempt {} approved.", approved + 1),
+        Stage::Final { approved, .. } => (t.said_approved)(approved + 1),
     }
 }
 

@@ -3,6 +3,7 @@
 //! colours written into its prompt).
 
 use crate::fsm::Event;
+use crate::i18n::text;
 use crate::model::{palette_from_text, ModelInfo, Palette, Styling};
 use leptos::prelude::*;
 
@@ -65,10 +66,11 @@ pub fn StylingFields(
         }
     };
 
+    let t = text();
     view! {
         {move || model.get().filter(|m| m.negative_prompt).map(|_| view! {
             <label class="option option-wide">
-                <span>"Avoid (negative prompt)"</span>
+                <span>{t.negative_prompt}</span>
                 <textarea
                     rows="2"
                     data-testid="negative-prompt-input"
@@ -82,7 +84,7 @@ pub fn StylingFields(
             </label>
         })}
         {move || model.get().filter(|m| !m.styles.is_empty()).map(|m| {
-            let label = m.style_label.clone().unwrap_or_else(|| "Style".into());
+            let label = m.style_label.clone().unwrap_or_else(|| t.style.into());
             let current = styling.read().style.clone().unwrap_or_default();
             view! {
                 <label class="option">
@@ -91,7 +93,7 @@ pub fn StylingFields(
                         let value = event_target_value(&ev);
                         change(Box::new(move |s| s.style = Some(value).filter(|v| !v.is_empty())));
                     }>
-                        <option value="" selected=current.is_empty()>"Default"</option>
+                        <option value="" selected=current.is_empty()>{t.default_choice}</option>
                         {m.styles.into_iter().map(|style| {
                             let selected = style == current;
                             view! { <option value=style.clone() selected=selected>{style.clone()}</option> }
@@ -105,15 +107,15 @@ pub fn StylingFields(
             let native = m.custom_palette || !m.palette_presets.is_empty();
             view! {
                 <label class="option">
-                    <span>"Palette"</span>
+                    <span>{t.palette}</span>
                     <select data-testid="palette-select" on:change=move |ev| choose_palette(event_target_value(&ev))>
-                        <option value="" selected=current.is_empty()>"None"</option>
+                        <option value="" selected=current.is_empty()>{t.no_palette}</option>
                         {m.palette_presets.into_iter().map(|name| {
                             let selected = name == current;
                             view! { <option value=name.clone() selected=selected>{name.clone()}</option> }
                         }).collect_view()}
                         <option value=CUSTOM selected=current == CUSTOM || picked_custom.get()>
-                            {if native { "My colours" } else { "My colours (written into the prompt)" }}
+                            {if native { t.my_colours } else { t.my_colours_in_words }}
                         </option>
                     </select>
                 </label>
@@ -121,7 +123,7 @@ pub fn StylingFields(
         })}
         {move || show_colours().then(|| view! {
             <label class="option option-wide">
-                <span>"Colours, strongest first"</span>
+                <span>{t.colours_field}</span>
                 <input
                     type="text"
                     data-testid="palette-colours"

@@ -3,6 +3,7 @@
 //! when switching models).
 
 use crate::fsm::Event;
+use crate::i18n::text;
 use crate::model::{carry_options, ModelInfo, Styling, Template};
 use leptos::prelude::*;
 
@@ -14,6 +15,7 @@ pub fn TemplatePicker(
     quality: Memo<Option<String>>,
     send: Callback<Event>,
 ) -> AnyView {
+    let t = text();
     let chosen = RwSignal::new(None::<Template>);
     // The values typed into the chosen template's slots, by slot name.
     let values = RwSignal::new(Vec::<(String, String)>::new());
@@ -54,12 +56,12 @@ pub fn TemplatePicker(
     view! {
         {move || (!templates.read().is_empty()).then(|| view! {
             <details class="template-picker" data-testid="template-picker">
-                <summary>"Start from a template"</summary>
+                <summary>{t.start_from_template}</summary>
                 <label class="option">
-                    <span>"Template"</span>
+                    <span>{t.template}</span>
                     <select data-testid="template-select" on:change=move |ev| choose(event_target_value(&ev))>
-                        <option value="">"Choose…"</option>
-                        {templates.get().into_iter().map(|t| view! { <option value=t.id.clone()>{t.name.clone()}</option> }).collect_view()}
+                        <option value="">{t.choose}</option>
+                        {templates.get().into_iter().map(|template| view! { <option value=template.id.clone()>{template.name.clone()}</option> }).collect_view()}
                     </select>
                 </label>
                 // The slot fields are drawn once per template; typing only writes `values`, so a
@@ -79,7 +81,7 @@ pub fn TemplatePicker(
                                 />
                             </label>
                         }).collect_view()}
-                        <button type="button" data-testid="template-apply" on:click=move |_| apply()>"Use template"</button>
+                        <button type="button" data-testid="template-apply" on:click=move |_| apply()>{t.use_template}</button>
                     </div>
                 })}
             </details>

@@ -1,6 +1,7 @@
 //! "Also try on": up to two more engines that get the same prompt at the same time as the chosen
 //! one, each as it takes it (`fsm::draft_for`); their pictures arrive side by side for review.
 
+use crate::i18n::text;
 use crate::model::EngineInfo;
 use leptos::prelude::*;
 
@@ -10,6 +11,7 @@ pub const MAX_OTHERS: usize = 2;
 /// `others`: the engines that can be added (usable, not the chosen one); `chosen`: the ids ticked.
 #[component]
 pub fn TryOnPicker(others: Memo<Vec<EngineInfo>>, chosen: RwSignal<Vec<String>>) -> AnyView {
+    let t = text();
     let toggle = move |id: String| {
         chosen.update(|ids| match ids.iter().position(|c| *c == id) {
             Some(index) => {
@@ -20,7 +22,7 @@ pub fn TryOnPicker(others: Memo<Vec<EngineInfo>>, chosen: RwSignal<Vec<String>>)
     };
     view! {
         <fieldset class="try-on" data-testid="try-on" hidden=move || others.read().is_empty()>
-            <legend class="field-label">"Also try on"</legend>
+            <legend class="field-label">{t.also_try_on}</legend>
             {move || others.get().into_iter().map(|engine| {
                 let id = engine.id.clone();
                 let ticked = {
@@ -40,7 +42,7 @@ pub fn TryOnPicker(others: Memo<Vec<EngineInfo>>, chosen: RwSignal<Vec<String>>)
                     </label>
                 }
             }).collect_view()}
-            <p class="hint">"The same prompt on up to two more engines at once, to compare their pictures."</p>
+            <p class="hint">{t.try_on_hint}</p>
         </fieldset>
     }
     .into_any()

@@ -2,19 +2,21 @@
 //! shows them), each linking to its full size.
 
 use super::reference_picker::reference_url;
+use crate::i18n::text;
 use leptos::prelude::*;
 
 #[component]
 pub fn UsedReferences(ids: Vec<String>) -> impl IntoView {
+    let t = text();
     (!ids.is_empty()).then(|| {
         view! {
             <figure class="used-references" data-testid="used-references">
-                <figcaption class="field-label">"Made from"</figcaption>
+                <figcaption class="field-label">{t.made_from}</figcaption>
                 <ul>
                     {ids.into_iter().enumerate().map(|(index, id)| {
                         let url = reference_url(&id);
                         let link = url.clone();
-                        let alt = format!("Reference {}", index + 1);
+                        let alt = (t.reference_n)(index + 1);
                         view! {
                             <li>
                                 <a href=link target="_blank" rel="noopener">

@@ -1,0 +1,41 @@
+import { test, expect } from "./studio";
+
+test.describe("in Simplified Chinese (Accept-Language: zh-CN)", () => {
+  test.use({ locale: "zh-CN" });
+
+  test("the page speaks Chinese from the first byte, and the whole loop works in it", async ({ studio, page }) => {
+    const response = await page.goto("/");
+    // Server-rendered in Chinese, so hydration finds the same words.
+    expect(await response!.text()).toContain("描述你想要的图片");
+    await studio.waitReady();
+    await expect(page.locator("html")).toHaveAttribute("lang", "zh-CN");
+    await expect(page.getByText("描述你想要的图片")).toBeVisible();
+    await expect(studio.el("cost-estimate")).toHaveText(" · 免费");
+    await studio.generateAndReview("雨后的竹林，水墨风格");
+    await expect(studio.el("approve-button")).toHaveText("通过第 1 次尝试");
+    await expect(studio.el("announcer")).toHaveText("第 1 次尝试（共 1 次）可以审阅了。");
+  });
+});
+
+test.describe("the language switch", () => {
+  test("switches to Chinese and back, remembered across reloads, keeping the session", async ({ studio, page }) => {
+    await studio.open();
+    await expect(page.locator("html")).toHaveAttribute("lang", "en");
+    await studio.el("prompt-input").fill("a paper lantern");
+    await expect(studio.el("language-switch")).toHaveText("中文");
+    await studio.el("language-switch").click();
+    await expect(page.locator("html")).toHaveAttribute("lang", "zh-CN");
+    await studio.waitReady();
+    await expect(studio.el("generate-button")).toContainText("生成");
+    await expect(studio.el("prompt-input"), "the draft survives the switch").toHaveValue("a paper lantern");
+
+    await page.reload();
+    await studio.waitReady();
+    await expect(page.locator("html")).toHaveAttribute("lang", "zh-CN");
+
+    await studio.el("language-switch").click();
+    await expect(page.locator("html")).toHaveAttribute("lang", "en");
+    await studio.waitReady();
+    await expect(studio.el("generate-button")).toContainText("Generate");
+  });
+});
