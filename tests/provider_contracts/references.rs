@@ -68,11 +68,15 @@ async fn gemini_gets_each_reference_as_an_inline_part_after_the_words() {
     )
     .await
     .expect("a picture");
-    let body = the_call(&mock, Provider::Gemini)
-        .body
-        .json()
-        .unwrap()
-        .clone();
+    let sent = the_call(&mock, Provider::Gemini);
+    // Sent with its length, not chunked (the body is a stream so it is not kept after sending).
+    assert!(
+        sent.headers.contains_key("content-length"),
+        "{:?}",
+        sent.headers
+    );
+    assert!(!sent.headers.contains_key("transfer-encoding"));
+    let body = sent.body.json().unwrap().clone();
     let parts = body["contents"][0]["parts"].as_array().unwrap();
     assert_eq!(parts.len(), 3, "the words and two pictures: {parts:?}");
     assert!(parts[0]["text"].as_str().unwrap().contains(PROMPT));

@@ -6,8 +6,8 @@
 //! that refuses connections is starting or busy, so that is retried.
 
 use super::http::{
-    decode_base64_image, exchange, failure_for_status, parse_json, sniff_mime, Credentials,
-    InlinePicture,
+    decode_base64_image, exchange, failure_for_status, json_sent_once, parse_json, sniff_mime,
+    Credentials, InlinePicture,
 };
 use super::{prompt_in_words, sent_if_changed, ProviderClient, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
@@ -72,8 +72,7 @@ impl ProviderClient for A1111Provider {
                 body["denoising_strength"] = json!(0.75);
                 "img2img"
             };
-            // Serialized here, so the JSON tree (base64 of the references) is not kept too.
-            self.http.post(format!("{}{mode}", self.api)).json(&body)
+            json_sent_once(self.http.post(format!("{}{mode}", self.api)), &body)
         };
         let (status, _headers, answer) = exchange(sent).await?;
         if !status.is_success() {

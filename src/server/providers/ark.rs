@@ -4,8 +4,8 @@
 //! error messages end with a `Request ID`, which is kept: it is what Ark's support asks for.
 
 use super::http::{
-    decode_base64_image, exchange, parse_json, retry_after, sniff_mime, BodyWith, Credentials,
-    InlinePicture, ResultFetcher,
+    decode_base64_image, exchange, json_sent_once, parse_json, retry_after, sniff_mime, BodyWith,
+    Credentials, InlinePicture, ResultFetcher,
 };
 use super::{prompt_in_words, sent_if_changed, ProviderClient, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
@@ -116,11 +116,12 @@ impl ProviderClient for ArkProvider {
     ) -> Result<ProviderImage, ProviderError> {
         let model = self.info.model_or_default(&request.model);
         let words = prompt_in_words(request, model);
-        let sent = self
-            .http
-            .post(&self.endpoint)
-            .bearer_auth(&self.credentials.api_key)
-            .json(&self.body(request, &model.id, &words, model.seed, references));
+        let sent = json_sent_once(
+            self.http
+                .post(&self.endpoint)
+                .bearer_auth(&self.credentials.api_key),
+            &self.body(request, &model.id, &words, model.seed, references),
+        );
         let (status, headers, body) = exchange(sent).await?;
         if !status.is_success() {
             return Err(classify_status(status, &headers, &body));

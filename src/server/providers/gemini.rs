@@ -9,8 +9,8 @@
 //! `NO_IMAGE`), which are failures too and are never retried as they are.
 
 use super::http::{
-    decode_base64_image, exchange, failure_for_status, parse_json, sniff_mime, BodyWith,
-    Credentials, InlinePicture,
+    decode_base64_image, exchange, failure_for_status, json_sent_once, parse_json, sniff_mime,
+    BodyWith, Credentials, InlinePicture,
 };
 use super::{prompt_in_words, sent_if_changed, ProviderClient, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
@@ -57,11 +57,12 @@ impl ProviderClient for GeminiProvider {
         let model = &self.info.model_or_default(&request.model).id;
         let url = format!("{}/v1beta/models/{model}:generateContent", self.base_url);
         let text = prompt_in_words(request, self.info.model_or_default(&request.model));
-        let sent = self
-            .http
-            .post(url)
-            .header("x-goog-api-key", &self.credentials.api_key)
-            .json(&body(&text, &request.size, references));
+        let sent = json_sent_once(
+            self.http
+                .post(url)
+                .header("x-goog-api-key", &self.credentials.api_key),
+            &body(&text, &request.size, references),
+        );
         let (status, _headers, answer) = exchange(sent).await?;
         if !status.is_success() {
             return Err(classify_status(status, &answer));

@@ -141,6 +141,27 @@ impl serde::Serialize for InlinePicture<'_> {
     }
 }
 
+/// `body` as the request's JSON, sent once and then let go. Why not `RequestBuilder::json`:
+/// reqwest keeps a bytes body for the whole call, to send it again after a redirect, and a body
+/// with reference pictures is tens of megabytes per request; a one-piece stream, which reqwest
+/// cannot keep, is freed as soon as it is sent. Its length is declared, so it is not chunked.
+pub fn json_sent_once(
+    request: reqwest::RequestBuilder,
+    body: &impl serde::Serialize,
+) -> reqwest::RequestBuilder {
+    let bytes = match serde_json::to_vec(body) {
+        Ok(bytes) => bytes::Bytes::from(bytes),
+        // Our bodies always serialize; if one did not, `json` reports it as the request's error.
+        Err(_) => return request.json(body),
+    };
+    let length = bytes.len();
+    let once = futures::stream::once(async move { Ok::<_, std::io::Error>(bytes) });
+    request
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(reqwest::header::CONTENT_LENGTH, length)
+        .body(reqwest::Body::wrap_stream(once))
+}
+
 /// A JSON body: `fields` (an object), with `name` set to `value` when there is one (in place of
 /// any such field), serialized straight into the body (a field holding `InlinePicture`s).
 pub struct BodyWith<T> {

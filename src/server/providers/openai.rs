@@ -6,8 +6,8 @@
 mod wire;
 
 use super::http::{
-    decode_base64_image, exchange, header, retry_after, sniff_mime, BodyWith, Credentials,
-    InlinePicture,
+    decode_base64_image, exchange, header, json_sent_once, retry_after, sniff_mime, BodyWith,
+    Credentials, InlinePicture,
 };
 use super::redact::redact;
 use super::{prompt_in_words, sent_if_changed, ProviderClient, ProviderError, ProviderImage};
@@ -143,12 +143,11 @@ impl ProviderClient for OpenAiProvider {
         references: &[Reference],
     ) -> Result<ProviderImage, ProviderError> {
         let key = &self.credentials.api_key;
-        // The body is serialized at once and its JSON tree dropped: with reference images it
-        // holds megabytes of base64 that would otherwise be kept twice for the whole call.
+        // The body's JSON tree is dropped once it is serialized (see `json_sent_once`).
         let (sent, words) = {
             let (body, words) = self.body(request, references);
             (
-                self.http.post(&self.endpoint).bearer_auth(key).json(&body),
+                json_sent_once(self.http.post(&self.endpoint).bearer_auth(key), &body),
                 words,
             )
         };

@@ -11,13 +11,14 @@
 //! generation that is cancelled or dropped cancels its prediction.
 
 use super::http::{
-    exchange, failure_for_status, parse_json, retry_after, sniff_mime, transport_error,
-    Credentials, InlinePicture, ResultFetcher,
+    exchange, failure_for_status, json_sent_once, parse_json, retry_after, sniff_mime,
+    transport_error, Credentials, InlinePicture, ResultFetcher,
 };
 use super::{prompt_in_words, sent_if_changed, ProviderClient, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
-use crate::model::{EngineInfo, GenerateRequest};
+use crate::model::{EngineInfo, GenerateRequest, Progress};
 use crate::server::config::ProviderSettings;
+use crate::server::inflight::report;
 use crate::server::references::Reference;
 use reqwest::StatusCode;
 use serde::Deserialize;
@@ -107,6 +108,11 @@ impl Running<'_> {
     ) -> Result<Prediction, ProviderError> {
         let mut wait = FIRST_POLL;
         loop {
+            match prediction.status.as_str() {
+                "starting" => report(Progress::Starting),
+                "processing" => report(Progress::Processing),
+                _ => {}
+            }
             // Output can exist while the status still says `processing` (providers.md §4.2).
             if prediction.first_output().is_some() {
                 return Ok(prediction);
@@ -186,8 +192,8 @@ impl ProviderClient for ReplicateProvider {
             .post(format!("{}/models/{model}/predictions", self.base_url))
             .bearer_auth(&self.credentials.api_key)
             .header("Prefer", format!("wait={WAIT_SECS}"))
-            .header("Cancel-After", CANCEL_AFTER)
-            .json(&json!({ "input": input }));
+            .header("Cancel-After", CANCEL_AFTER);
+        let create = json_sent_once(create, &json!({ "input": input }));
         let sent = create.send().await.map_err(|e| {
             let mut error = transport_error(&e);
             // Only a create that never connected is sure not to have started a paid prediction.
