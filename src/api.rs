@@ -2,7 +2,7 @@
 //! `server::*`, with a fixed path so other clients (and tests) can call it. JSON in, JSON out.
 
 use crate::error::AppError;
-use crate::model::{EngineCatalog, GenerateRequest, GeneratedImage, Template};
+use crate::model::{EngineCatalog, GenerateRequest, GeneratedImage, Progress, Template};
 use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
 
@@ -19,6 +19,15 @@ pub async fn generate_image(request: GenerateRequest) -> Result<GeneratedImage, 
 pub async fn cancel_generation(request_id: String) -> Result<bool, AppError> {
     let state = crate::server::state::app_state()?;
     with_status(crate::server::generate::cancel(&state, &request_id))
+}
+
+/// `GET /api/generation_progress?request_id=…`: what that generation is doing while it runs
+/// (`null` once it has ended, or for an id this server is not running).
+#[server(prefix = "/api", endpoint = "generation_progress", input = GetUrl, output = Json)]
+pub async fn generation_progress(request_id: String) -> Result<Option<Progress>, AppError> {
+    Ok(crate::server::state::app_state()?
+        .inflight
+        .progress(&request_id))
 }
 
 /// `GET /api/list_engines`: the engines this server offers and what each supports.

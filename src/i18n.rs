@@ -8,6 +8,7 @@
 //!
 //! What is not here yet: the server's messages (errors, refusals) are English in both.
 
+use crate::model::Progress;
 use leptos::prelude::*;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -193,6 +194,7 @@ pub struct Text {
     pub answered: &'static str,
     pub working: &'static str,
     pub elapsed: fn(u64) -> String,
+    pub progress: fn(Progress) -> &'static str,
     pub cancel: &'static str,
     // Review.
     pub attempt_alt: fn(usize, &str) -> String,
@@ -286,6 +288,12 @@ pub static EN: Text = Text {
     answered: " · answered",
     working: " · working…",
     elapsed: |s| format!("{s} s elapsed"),
+    progress: |progress| match progress {
+        Progress::Waiting => "Waiting for a turn: the engine is busy",
+        Progress::Sent => "Sent; waiting for the picture",
+        Progress::Starting => "The model is starting",
+        Progress::Processing => "Making the picture",
+    },
     cancel: "Cancel",
     attempt_alt: |n, prompt| format!("Attempt {n}: {prompt}"),
     attempt_of: |n, of, by| format!("Attempt {n} of {of} · {by}"),
@@ -378,6 +386,12 @@ pub static ZH_CN: Text = Text {
     answered: " · 已返回",
     working: " · 生成中…",
     elapsed: |s| format!("已用 {s} 秒"),
+    progress: |progress| match progress {
+        Progress::Waiting => "排队中：引擎繁忙",
+        Progress::Sent => "已发送，等待图片",
+        Progress::Starting => "模型启动中",
+        Progress::Processing => "正在生成图片",
+    },
     cancel: "取消",
     attempt_alt: |n, prompt| format!("第 {n} 次尝试：{prompt}"),
     attempt_of: |n, of, by| format!("第 {n} 次尝试（共 {of} 次）· {by}"),

@@ -131,6 +131,21 @@ pub struct GenerateRequest {
     pub references: Vec<String>,
 }
 
+/// What a running generation is doing, as `GET /api/generation_progress` says and the page shows
+/// while it waits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Progress {
+    /// Waiting for a turn: the engine is running as many generations as it may.
+    Waiting,
+    /// Sent to the provider, which says nothing more until the picture comes.
+    Sent,
+    /// The provider is starting the model (Replicate's `starting`: a cold model can take a while).
+    Starting,
+    /// The provider is making the picture (Replicate's `processing`).
+    Processing,
+}
+
 /// What `POST /api/references` answers: a reference image as the server stored it (upright, no
 /// larger than its side limit). `id` is the SHA-256 of the stored bytes, which `bytes` counts;
 /// `original_bytes` counts what was uploaded.

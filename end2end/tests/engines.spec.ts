@@ -101,6 +101,8 @@ test.describe("Engines against mock-providers", () => {
     await expect
       .poll(async () => (await providers.calls("replicate")).requests.filter((r) => r.method === "GET").length)
       .toBeGreaterThan(0); // created, and being polled
+    // What Replicate says of its prediction is shown while it runs.
+    await expect(studio.el("generation-progress")).toHaveText("Making the picture");
     await studio.el("cancel-button").click();
     await studio.expectStage("initial_input");
     await expect.poll(async () => (await providers.calls("replicate")).predictions_cancelled).toBe(1);

@@ -2,11 +2,14 @@
 //! turn its outcome into the picture or an error a person can act on.
 
 use crate::error::AppError;
-use crate::model::{shorten, validate_request, GenerateRequest, GeneratedImage, ECHO_CHARS};
+use crate::model::{
+    shorten, validate_request, GenerateRequest, GeneratedImage, Progress, ECHO_CHARS,
+};
 use crate::server::admission::Refusal;
 use crate::server::fallback::{plan, Plan};
 use crate::server::flow::{Attempts, FlowError};
 use crate::server::http::error_response::internal;
+use crate::server::inflight::report;
 use crate::server::nodes::generate_image::GenerationState;
 use crate::server::provenance::ReferenceRecord;
 use crate::server::providers::ProviderError;
@@ -89,7 +92,7 @@ async fn run_cancellable(
         }
     };
     let outcome = tokio::select! {
-        outcome = work => outcome,
+        outcome = registration.reporting(work) => outcome,
         () = registration.token.cancelled() => {
             // Dropping the flow future here drops the provider's HTTP request with it.
             tracing::info!("cancelled by the person");
@@ -116,11 +119,13 @@ async fn run_on_engine(
 ) -> Result<Result<GeneratedImage, Failed>, AppError> {
     let engine = request.engine.clone();
     // Waiting for a turn is inside the caller's select, so Cancel also reaches a queued one.
+    report(Progress::Waiting);
     let turn = state
         .admission
         .admit(&engine)
         .await
         .map_err(|refusal| busy(state, &engine, refusal))?;
+    report(Progress::Sent);
     let mut store = GenerationState::new(request, references.to_vec());
     let outcome = state.generation.run(&mut store).await;
     drop(turn);

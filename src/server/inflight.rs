@@ -1,14 +1,40 @@
-//! Generations in progress, by the browser's request id, so Cancel can stop one. (Closing the
-//! tab also stops it: hyper drops the handler future when the connection goes, and with it the
-//! provider call.)
+//! Generations in progress, by the browser's request id, so Cancel can stop one and the page can
+//! ask what one is doing. (Closing the tab also stops it: hyper drops the handler future when
+//! the connection goes, and with it the provider call.)
+//!
+//! What a generation is doing is reported from wherever it is known (the admission queue, a
+//! provider's polling loop) with `report`, which finds its generation through a task-local set
+//! by `reporting`: the code deep in a provider client needs no handle passed down to it.
 
+use crate::model::Progress;
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio_util::sync::CancellationToken;
 
 #[derive(Default)]
 pub struct InFlight {
-    tokens: Mutex<HashMap<String, CancellationToken>>,
+    running: Mutex<HashMap<String, Running>>,
+}
+
+struct Running {
+    token: CancellationToken,
+    progress: Progress,
+}
+
+tokio::task_local! {
+    /// The generation the current task is working for.
+    static REPORTER: (Arc<InFlight>, String);
+}
+
+/// Says what the current task's generation is doing; nothing when the task works for none (a
+/// test calling a provider directly).
+pub fn report(progress: Progress) {
+    let _ = REPORTER.try_with(|(registry, request_id)| {
+        if let Some(running) = registry.lock().get_mut(request_id) {
+            running.progress = progress;
+        }
+    });
 }
 
 /// Removes its entry when the generation ends, however it ends.
@@ -23,11 +49,15 @@ impl InFlight {
     /// switch, and the first to finish would unregister the other.
     pub fn register(self: &Arc<Self>, request_id: &str) -> Option<Registration> {
         let token = CancellationToken::new();
-        let mut tokens = self.lock();
-        if tokens.contains_key(request_id) {
+        let mut running = self.lock();
+        if running.contains_key(request_id) {
             return None;
         }
-        tokens.insert(request_id.to_string(), token.clone());
+        let entry = Running {
+            token: token.clone(),
+            progress: Progress::Waiting,
+        };
+        running.insert(request_id.to_string(), entry);
         Some(Registration {
             registry: Arc::clone(self),
             request_id: request_id.to_string(),
@@ -38,21 +68,34 @@ impl InFlight {
     /// True when a generation with that id was running.
     pub fn cancel(&self, request_id: &str) -> bool {
         match self.lock().remove(request_id) {
-            Some(token) => {
-                token.cancel();
+            Some(running) => {
+                running.token.cancel();
                 true
             }
             None => false,
         }
     }
 
+    /// What the generation `request_id` is doing, while it runs.
+    pub fn progress(&self, request_id: &str) -> Option<Progress> {
+        self.lock().get(request_id).map(|running| running.progress)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.lock().is_empty()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, CancellationToken>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Running>> {
         // A panic while holding this lock cannot leave the map inconsistent; keep serving.
-        self.tokens.lock().unwrap_or_else(PoisonError::into_inner)
+        self.running.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Registration {
+    /// Runs `work` with `report` reaching this generation.
+    pub async fn reporting<F: Future>(&self, work: F) -> F::Output {
+        let reporter = (Arc::clone(&self.registry), self.request_id.clone());
+        REPORTER.scope(reporter, work).await
     }
 }
 
@@ -80,6 +123,25 @@ mod tests {
         assert!(registry.cancel("r1"));
         assert!(registration.token.is_cancelled());
         assert!(!registry.cancel("r1"), "a second cancel finds nothing");
+    }
+
+    #[tokio::test]
+    async fn reports_reach_the_generation_the_task_works_for() {
+        let registry = Arc::new(InFlight::default());
+        let registration = registry.register("r1").unwrap();
+        assert_eq!(registry.progress("r1"), Some(Progress::Waiting));
+        registration
+            .reporting(async { report(Progress::Processing) })
+            .await;
+        assert_eq!(registry.progress("r1"), Some(Progress::Processing));
+        report(Progress::Starting);
+        assert_eq!(
+            registry.progress("r1"),
+            Some(Progress::Processing),
+            "outside its task a report reaches nothing"
+        );
+        drop(registration);
+        assert_eq!(registry.progress("r1"), None);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use crate::fsm::Event;
 use crate::i18n::text;
+use crate::model::Progress;
 use leptos::html::Button;
 use leptos::prelude::*;
 use std::time::Duration;
@@ -17,7 +18,7 @@ pub fn GeneratingView(
     running: Signal<Vec<String>>,
     number: usize,
     send: Callback<Event>,
-) -> impl IntoView {
+) -> AnyView {
     let elapsed = RwSignal::new(0u64);
     let started = now_ms();
     // A ticking clock tells people the request is alive; it stops with the view. Checked four
@@ -34,6 +35,11 @@ pub fn GeneratingView(
         on_cleanup(move || handle.clear());
     }
     let t = text();
+    let several = engines.len() > 1;
+    // What each running request is doing, as the server last said.
+    let progress = RwSignal::new(Vec::<(String, Progress)>::new());
+    #[cfg(feature = "hydrate")]
+    watch_progress(running, progress);
     let title = match engines.len() {
         0 | 1 => (t.generating_attempt)(number),
         n => (t.trying_on)(n),
@@ -53,24 +59,57 @@ pub fn GeneratingView(
             {refining.map(|feedback| view! {
                 <p class="refine-echo">{t.refining} <q>{feedback}</q></p>
             })}
-            {(engines.len() > 1).then(|| view! {
+            {several.then(|| view! {
                 <ul class="trying-on" data-testid="trying-on">
                     {engines.into_iter().map(|(id, label)| {
-                        let done = Memo::new(move |_| !running.read().contains(&id));
+                        let done = {
+                            let id = id.clone();
+                            Memo::new(move |_| !running.read().contains(&id))
+                        };
+                        let now = move || progress.read().iter().find(|(i, _)| *i == id).map(|(_, p)| *p);
                         view! {
                             <li data-testid="trying-on-engine" class:done=done>
                                 {label}
-                                <span class="hint">{move || if done.get() { t.answered } else { t.working }}</span>
+                                <span class="hint">{move || match (done.get(), now()) {
+                                    (true, _) => t.answered.to_string(),
+                                    (false, Some(now)) => format!(" · {}", (t.progress)(now)),
+                                    (false, None) => t.working.to_string(),
+                                }}</span>
                             </li>
                         }
                     }).collect_view()}
                 </ul>
             })}
+            {move || (!several).then(|| progress.read().first().map(|(_, now)| view! {
+                <p class="progress" data-testid="generation-progress">{(t.progress)(*now)}</p>
+            }))}
             <p class="elapsed" data-testid="elapsed">{move || (t.elapsed)(elapsed.get())}</p>
             <button type="button" node_ref=cancel data-testid="cancel-button" on:click=move |_| send.run(Event::Cancel)>
                 {t.cancel}
             </button>
         </section>
+    }
+    .into_any()
+}
+
+/// Asks the server once a second what each running request is doing.
+#[cfg(feature = "hydrate")]
+fn watch_progress(running: Signal<Vec<String>>, progress: RwSignal<Vec<(String, Progress)>>) {
+    let ask = move || {
+        for id in running.try_get_untracked().unwrap_or_default() {
+            leptos::task::spawn_local(async move {
+                if let Ok(Some(now)) = crate::api::generation_progress(id.clone()).await {
+                    // `try_`: the view may be gone by the time the answer comes.
+                    progress.try_update(|all| {
+                        all.retain(|(known, _)| *known != id);
+                        all.push((id, now));
+                    });
+                }
+            });
+        }
+    };
+    if let Ok(handle) = set_interval_with_handle(ask, Duration::from_secs(1)) {
+        on_cleanup(move || handle.clear());
     }
 }
 

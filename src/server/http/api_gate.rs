@@ -74,7 +74,7 @@ impl Endpoint {
     }
 }
 
-fn endpoints() -> [Endpoint; 7] {
+fn endpoints() -> [Endpoint; 8] {
     [
         Endpoint {
             path: "/api/generate_image",
@@ -85,6 +85,11 @@ fn endpoints() -> [Endpoint; 7] {
             path: "/api/cancel_generation",
             method: Method::POST,
             body: Payload::Json(arguments::<CancelGeneration>),
+        },
+        Endpoint {
+            path: "/api/generation_progress",
+            method: Method::GET,
+            body: Payload::None,
         },
         Endpoint {
             path: "/api/list_engines",
