@@ -122,6 +122,21 @@ export default defineConfig({
         IDEOGRAM_BASE_URL: `http://127.0.0.1:${PROVIDERS_PORT}/ideogram`,
         ARK_BASE_URL: `http://127.0.0.1:${PROVIDERS_PORT}/ark/api/v3`,
         A1111_BASE_URL: `http://127.0.0.1:${PROVIDERS_PORT}/a1111`,
+        // The Images API engine gets a key of its own, so the Responses engine (which would
+        // call api.openai.com) stays unconfigured here.
+        PROOFSHEET_PROVIDER__OPENAI_IMAGES__KEY_ENV: "E2E_IMAGES_KEY",
+        E2E_IMAGES_KEY: "e2e-images-key-qkzv",
+        PROOFSHEET_PROVIDER__OPENAI_IMAGES__BASE_URL: `http://127.0.0.1:${PROVIDERS_PORT}/openai/v1`,
+        // A jimeng-style proxy, added as configuration only (as Leptos.toml's commented example).
+        PROOFSHEET_PROVIDER__JIMENG__KIND: "openai-images",
+        PROOFSHEET_PROVIDER__JIMENG__LABEL: "Jimeng",
+        PROOFSHEET_PROVIDER__JIMENG__KEY_ENV: "JIMENG_SESSION",
+        JIMENG_SESSION: "e2e-jimeng-session-qkzv",
+        PROOFSHEET_PROVIDER__JIMENG__BASE_URL: `http://127.0.0.1:${PROVIDERS_PORT}/jimeng/v1`,
+        PROOFSHEET_PROVIDER__JIMENG__SIZE_PARAM: "ratio",
+        PROOFSHEET_PROVIDER__JIMENG__QUALITY_PARAM: "resolution",
+        PROOFSHEET_PROVIDER__JIMENG__RESPONSE_FORMAT: "b64_json",
+        PROOFSHEET_PROVIDER__JIMENG__MODELS: '[{id = "jimeng-4.5", sizes = ["1:1", "16:9"], qualities = ["2k", "1k"]}]',
         PROOFSHEET_RETRY_BASE_DELAY_MS: "100",
         PROOFSHEET_RETRY_JITTER: "false",
       }),

@@ -36,6 +36,8 @@ test.describe("Engines against mock-providers", () => {
     ["replicate", "replicate", "Replicate"],
     ["doubao", "ark", "Doubao"],
     ["a1111", "a1111", "Stable Diffusion"],
+    ["openai-images", "openai", "OpenAI Images"],
+    ["jimeng", "jimeng", "Jimeng"],
   ] as const) {
     test(`${engine} makes a picture that appears`, async ({ studio, providers }) => {
       await studio.open();
