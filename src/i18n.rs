@@ -66,6 +66,14 @@ impl Lang {
         offered.first().map_or(Lang::En, |(_, _, lang)| *lang)
     }
 
+    /// A request's language: its switch cookie, else its `Accept-Language`, else English.
+    pub fn of_request(cookie: Option<&str>, accept_language: Option<&str>) -> Lang {
+        cookie
+            .and_then(Lang::from_cookie_header)
+            .or_else(|| accept_language.map(Lang::from_accept_language))
+            .unwrap_or_default()
+    }
+
     /// The language named by the switch's cookie in a `Cookie` header, if any.
     pub fn from_cookie_header(header: &str) -> Option<Lang> {
         header.split(';').find_map(|pair| {
@@ -108,10 +116,7 @@ fn detect() -> Lang {
         return Lang::En;
     };
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-    header("cookie")
-        .and_then(Lang::from_cookie_header)
-        .or_else(|| header("accept-language").map(Lang::from_accept_language))
-        .unwrap_or_default()
+    Lang::of_request(header("cookie"), header("accept-language"))
 }
 
 #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
@@ -227,6 +232,15 @@ pub struct Text {
     pub start_over: &'static str,
     pub approved_alt: fn(usize, &str) -> String,
     pub picture_not_kept: &'static str,
+    // The sign-in page (plain HTML from the server).
+    pub login_title: &'static str,
+    pub login_name: &'static str,
+    pub login_password: &'static str,
+    pub login_token: &'static str,
+    pub login_password_or_token: &'static str,
+    pub login_submit: &'static str,
+    pub login_wrong_token: &'static str,
+    pub login_wrong_password: &'static str,
 }
 
 pub static EN: Text = Text {
@@ -323,6 +337,14 @@ pub static EN: Text = Text {
     start_over: "Start over",
     approved_alt: |n, prompt| format!("Approved attempt {n}: {prompt}"),
     picture_not_kept: "Picture not kept after the reload (browser storage was full or unavailable)",
+    login_title: "Sign in · Proofsheet",
+    login_name: "Name",
+    login_password: "Password",
+    login_token: "Access token",
+    login_password_or_token: "Password (or, with no name, the team's access token)",
+    login_submit: "Sign in",
+    login_wrong_token: "That access token is not right.",
+    login_wrong_password: "That name and password do not match.",
 };
 
 pub static ZH_CN: Text = Text {
@@ -421,6 +443,14 @@ pub static ZH_CN: Text = Text {
     start_over: "重新开始",
     approved_alt: |n, prompt| format!("已通过的第 {n} 次尝试：{prompt}"),
     picture_not_kept: "重新加载后图片未能保留（浏览器存储已满或不可用）",
+    login_title: "登录 · Proofsheet",
+    login_name: "用户名",
+    login_password: "密码",
+    login_token: "访问令牌",
+    login_password_or_token: "密码（不填用户名时，填团队访问令牌）",
+    login_submit: "登录",
+    login_wrong_token: "访问令牌不正确。",
+    login_wrong_password: "用户名和密码不匹配。",
 };
 
 #[cfg(test)]

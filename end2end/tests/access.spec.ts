@@ -43,3 +43,16 @@ test.describe("sign-in required (a team token is configured)", () => {
     expect(scripted.status()).toBe(200);
   });
 });
+
+test.describe("sign-in in Simplified Chinese (Accept-Language: zh-CN)", () => {
+  test.use({ locale: "zh-CN" });
+
+  test("the login page and its refusal speak Chinese", async ({ page }) => {
+    await page.goto("/");
+    await expect(page.locator("html")).toHaveAttribute("lang", "zh-CN");
+    await expect(page.getByTestId("login-submit")).toHaveText("登录");
+    await page.getByTestId("login-secret").fill("not the token");
+    await page.getByTestId("login-submit").click();
+    await expect(page.getByTestId("login-error")).toHaveText("访问令牌不正确。");
+  });
+});

@@ -2,6 +2,7 @@
 //! without a script: it works before the bundle loads, and its policy allows no script at all.
 
 use super::SESSION_COOKIE;
+use crate::i18n::Lang;
 use crate::server::http::api_gate::{is_json, same_origin};
 use crate::server::http::body::read_body;
 use crate::server::http::error_response::refusal;
@@ -39,12 +40,14 @@ struct Credentials {
 pub async fn login_form(
     State(state): State<AppState>,
     Query(query): Query<LoginQuery>,
+    headers: HeaderMap,
 ) -> Response {
     let Some(access) = &state.access else {
         return see_other("/", None);
     };
     let form = LoginPage {
         stylesheet: stylesheet_href(&state.leptos_options),
+        lang: language(&headers),
         users: access.has_users(),
         token: access.has_token(),
         name: "",
@@ -96,16 +99,24 @@ pub async fn login_submit(State(state): State<AppState>, request: Request) -> Re
         }
         (None, json) => {
             tracing::warn!(user = %short_name(&credentials.name), "sign-in refused");
-            let message = if credentials.name.trim().is_empty() {
-                "That access token is not right."
+            // Scripts get the API's English; people, their language.
+            let lang = if json {
+                Lang::En
             } else {
-                "That name and password do not match."
+                language(&parts.headers)
+            };
+            let text = lang.text();
+            let message = if credentials.name.trim().is_empty() {
+                text.login_wrong_token
+            } else {
+                text.login_wrong_password
             };
             if json {
                 return refusal(StatusCode::UNAUTHORIZED, message);
             }
             let form = LoginPage {
                 stylesheet: stylesheet_href(&state.leptos_options),
+                lang,
                 users: access.has_users(),
                 token: access.has_token(),
                 name: &credentials.name,
@@ -170,6 +181,7 @@ fn see_other(location: &str, cookie: Option<HeaderValue>) -> Response {
 
 struct LoginPage<'a> {
     stylesheet: &'a str,
+    lang: Lang,
     users: bool,
     token: bool,
     name: &'a str,
@@ -198,24 +210,35 @@ fn render(form: &LoginPage) -> String {
             )
         })
         .unwrap_or_default();
+    let text = form.lang.text();
     let name_field = if form.users {
         format!(
-            r#"<label class="field">Name<input name="name" autocomplete="username" value="{}" data-testid="login-name"></label>"#,
+            r#"<label class="field">{}<input name="name" autocomplete="username" value="{}" data-testid="login-name"></label>"#,
+            text.login_name,
             escape(form.name)
         )
     } else {
         String::new()
     };
     let secret_label = match (form.users, form.token) {
-        (true, false) => "Password",
-        (false, _) => "Access token",
-        (true, true) => "Password (or, with no name, the team's access token)",
+        (true, false) => text.login_password,
+        (false, _) => text.login_token,
+        (true, true) => text.login_password_or_token,
     };
     format!(
-        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in · Proofsheet</title><link rel="icon" type="image/svg+xml" href="/favicon.svg"><link rel="stylesheet" href="{stylesheet}"></head><body><main class="login" data-testid="login"><h1 class="brand">Proofsheet</h1><form class="login-form" method="post" action="/login">{error}<input type="hidden" name="next" value="{next}">{name_field}<label class="field">{secret_label}<input type="password" name="secret" autocomplete="current-password" required data-testid="login-secret"></label><button type="submit" class="primary" data-testid="login-submit">Sign in</button></form></main></body></html>"#,
+        r#"<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title><link rel="icon" type="image/svg+xml" href="/favicon.svg"><link rel="stylesheet" href="{stylesheet}"></head><body><main class="login" data-testid="login"><h1 class="brand">Proofsheet</h1><form class="login-form" method="post" action="/login">{error}<input type="hidden" name="next" value="{next}">{name_field}<label class="field">{secret_label}<input type="password" name="secret" autocomplete="current-password" required data-testid="login-secret"></label><button type="submit" class="primary" data-testid="login-submit">{submit}</button></form></main></body></html>"#,
         stylesheet = escape(form.stylesheet),
         next = escape(form.next),
+        lang = form.lang.code(),
+        title = text.login_title,
+        submit = text.login_submit,
     )
+}
+
+/// The page's language, as the studio chooses it (see `i18n`).
+fn language(headers: &HeaderMap) -> Lang {
+    let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    Lang::of_request(header("cookie"), header("accept-language"))
 }
 
 fn escape(text: &str) -> String {
@@ -244,9 +267,29 @@ mod tests {
     }
 
     #[test]
+    fn the_form_speaks_the_request_language() {
+        let form = |lang| {
+            render(&LoginPage {
+                stylesheet: "/pkg/p.css",
+                lang,
+                users: true,
+                token: true,
+                name: "",
+                next: "/",
+                error: None,
+            })
+        };
+        let chinese = form(Lang::ZhCn);
+        assert!(chinese.contains(r#"<html lang="zh-CN">"#));
+        assert!(chinese.contains(">登录</button>") && chinese.contains("用户名"));
+        assert!(form(Lang::En).contains(">Sign in</button>"));
+    }
+
+    #[test]
     fn the_form_escapes_what_it_repeats() {
         let html = render(&LoginPage {
             stylesheet: "/pkg/p.css",
+            lang: Lang::En,
             users: true,
             token: false,
             name: "\"><script>alert(1)</script>",
