@@ -8,7 +8,7 @@ use super::shortcut::on_ctrl_enter;
 use super::studio::send_with_fresh;
 use super::styling_fields::StylingFields;
 use super::template_picker::TemplatePicker;
-use super::try_on_picker::TryOnPicker;
+use super::try_on_picker::{TryOn, TryOnPicker};
 use crate::fsm::{draft_for, Draft, Event};
 use crate::i18n::text;
 use crate::model::{carry_options, validate_text, EngineCatalog, EngineInfo, ModelInfo, Template};
@@ -78,25 +78,8 @@ pub fn PromptForm(
             && !references.sending()
             && references.refusal().is_none()
     };
-    // "Try on": the usable engines besides the chosen one, and those ticked.
-    let others = Memo::new(move |_| {
-        let current = engine_id.get();
-        catalog.get().map_or_else(Vec::new, |c| {
-            c.engines
-                .into_iter()
-                .filter(|e| e.unavailable.is_none() && e.id != current)
-                .collect::<Vec<_>>()
-        })
-    });
-    let also_on = RwSignal::new(Vec::<String>::new());
-    let tried_on = Memo::new(move |_| {
-        let ticked = also_on.read();
-        others
-            .get()
-            .into_iter()
-            .filter(|e| ticked.contains(&e.id))
-            .collect::<Vec<_>>()
-    });
+    let try_on = TryOn::new(catalog, engine_id);
+    let tried_on = try_on.chosen_engines;
     // The price of the picture, or of all of them when trying several engines.
     let t = text();
     let estimate = move || {
@@ -242,7 +225,7 @@ pub fn PromptForm(
                 <StylingFields model styling send/>
             </div>
             <ReferencePicker context=references/>
-            <TryOnPicker others chosen=also_on/>
+            <TryOnPicker try_on/>
             {move || unavailable_hint(catalog.get().map(|c| c.engines).unwrap_or_default())}
             {move || engine.get().filter(|e| e.offline).map(|_| offline_hint(t.offline_hint))}
             <button type="submit" class="primary" data-testid="generate-button" disabled=move || !can_send()>
