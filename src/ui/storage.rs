@@ -12,8 +12,6 @@ const SESSION_KEY: &str = "proofsheet.session.v1";
 /// Where earlier versions kept each picture as base64, under its request id.
 const LEGACY_PICTURE_PREFIX: &str = "proofsheet.image.";
 
-const NOT_SAVED: &str = "Browser storage is full: this session will not survive a reload.";
-
 fn storage() -> Option<Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
@@ -31,9 +29,10 @@ pub fn load() -> Option<Stage> {
 
 /// When the browser refuses (storage full or disabled), the note that tells the person.
 pub fn save(stage: &Stage) -> Result<(), &'static str> {
-    let storage = storage().ok_or(NOT_SAVED)?;
-    let text = serde_json::to_string(stage).map_err(|_| NOT_SAVED)?;
-    storage.set_item(SESSION_KEY, &text).map_err(|_| NOT_SAVED)
+    let not_saved = crate::i18n::text().session_not_saved;
+    let storage = storage().ok_or(not_saved)?;
+    let text = serde_json::to_string(stage).map_err(|_| not_saved)?;
+    storage.set_item(SESSION_KEY, &text).map_err(|_| not_saved)
 }
 
 /// Removes the pictures earlier versions kept here and hands them over (request id → base64),

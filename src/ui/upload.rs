@@ -37,7 +37,8 @@ pub async fn upload(
     file: &File,
     progress: impl Fn(u32) + 'static,
 ) -> Result<ReferenceImage, String> {
-    let failed_to_start = |_| "The browser could not start the upload; try again.".to_string();
+    let t = crate::i18n::text();
+    let failed_to_start = |_| t.upload_not_started.to_string();
     let request = XmlHttpRequest::new().map_err(failed_to_start)?;
     request.open("POST", ROUTE).map_err(failed_to_start)?;
     // A file the browser cannot type (no known extension) is sent as what it is not sure of; the
@@ -85,13 +86,12 @@ pub async fn upload(
     let status = request.status().unwrap_or(0);
     let body = request.response_text().ok().flatten().unwrap_or_default();
     match status {
-        200 => serde_json::from_str(&body)
-            .map_err(|_| "The server's answer to the upload could not be read; try again.".into()),
+        200 => serde_json::from_str(&body).map_err(|_| t.upload_unreadable.into()),
         // No answer at all: the connection failed, or the server closed it while the file was
         // still being sent (which is also how some proxies refuse a file that is too large).
-        0 => Err("The upload did not reach the server: check the connection and try again.".into()),
+        0 => Err(t.upload_unreachable.into()),
         _ => Err(serde_json::from_str::<AppError>(&body)
             .map(|error| error.to_string())
-            .unwrap_or_else(|_| format!("The server refused the upload (HTTP {status})."))),
+            .unwrap_or_else(|_| (t.upload_refused)(status))),
     }
 }

@@ -86,6 +86,7 @@ fn add(context: PickerContext, files: Vec<File>) {
     } = context;
     let max = context.max() as usize;
     let label = context.label();
+    let t = crate::i18n::text();
     for file in files {
         let key = NEXT_KEY.fetch_add(1, Ordering::Relaxed);
         let name = file.name();
@@ -99,10 +100,8 @@ fn add(context: PickerContext, files: Vec<File>) {
         let size = file.size() as u64;
         let refusal = if taken >= max {
             Some(match max {
-                0 => {
-                    format!("{label} takes no reference images; choose another model to use them.")
-                }
-                _ => format!("{label} takes at most {max}; remove one to add this one."),
+                0 => (t.takes_no_references)(&label),
+                _ => (t.takes_at_most)(&label, max),
             })
         } else if limit > 0 && size > limit {
             Some(reference_too_large(limit, Some(size)))

@@ -9,9 +9,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::Blob;
 
-const MISSING_AFTER_RELOAD: &str =
-    "Some earlier pictures could not be kept across the reload: browser storage was full or unavailable.";
-
 /// Runs once, after hydration: the stage at once from localStorage, the pictures as IndexedDB
 /// hands them back. Saving starts only then, so the saved session is not overwritten first.
 pub fn restore(studio: Studio) {
@@ -53,7 +50,9 @@ async fn restore_pictures(studio: Studio, attempts: Vec<Attempt>) {
     }
     if !missing.is_empty() {
         studio.pictures.mark_missing(&missing);
-        studio.note.set(Some(MISSING_AFTER_RELOAD.into()));
+        studio.note.set(Some(
+            crate::i18n::text().pictures_missing_after_reload.into(),
+        ));
     }
 }
 
@@ -86,13 +85,12 @@ pub async fn keep(studio: Studio, id: String, picture: Blob) {
     if lost == 0 {
         return;
     }
+    let t = crate::i18n::text();
     let why = match outcome {
-        Err(error) if !error.is_quota() => format!("Browser storage is unavailable ({})", error.0),
-        _ => "Browser storage is full".into(),
+        Err(error) if !error.is_quota() => (t.storage_unavailable)(&error.0),
+        _ => t.storage_full.into(),
     };
-    studio.note.set(Some(format!(
-        "{why}: {lost} picture(s) will not survive a reload."
-    )));
+    studio.note.set(Some((t.pictures_will_be_lost)(&why, lost)));
 }
 
 /// When attempts leave the session (Start over), their object URLs are revoked and their stored
