@@ -47,6 +47,16 @@ pub struct Session {
 pub enum Notice {
     Error(AppError),
     Info(String),
+    /// Something the studio itself says, shown in the page's language.
+    Note(Note),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Note {
+    Cancelled,
+    ReloadedDuringGeneration,
+    /// Every request of a generation ended without a picture or a failure (not expected).
+    NothingMade,
 }
 
 /// Where a generation returns to when it fails or is cancelled.
@@ -215,10 +225,7 @@ impl Stage {
                 session,
                 before,
                 origin,
-                Notice::Info(
-                    "The page was reloaded during a generation, so that generation was abandoned."
-                        .into(),
-                ),
+                Notice::Note(Note::ReloadedDuringGeneration),
             ),
             other => other,
         }
@@ -371,12 +378,7 @@ fn transition(stage: Stage, event: Event) -> (Stage, Vec<Command>) {
             },
             Event::Cancel,
         ) => {
-            let back = stop(
-                session,
-                before,
-                origin,
-                Notice::Info("Generation cancelled.".into()),
-            );
+            let back = stop(session, before, origin, Notice::Note(Note::Cancelled));
             let aborts = running
                 .into_iter()
                 .map(|request| Command::Abort {
@@ -547,8 +549,7 @@ fn refinement(base: &Attempt, feedback: &str, fresh: Fresh) -> GenerateRequest {
 fn finish(session: Session, before: usize, origin: Origin, failure: Option<AppError>) -> Stage {
     let made = session.attempts.len() - before;
     if made == 0 {
-        let notice =
-            failure.map_or_else(|| Notice::Info("Nothing was made.".into()), Notice::Error);
+        let notice = failure.map_or(Notice::Note(Note::NothingMade), Notice::Error);
         return return_to(session, origin, notice);
     }
     let was_refinement = session.attempts[before].request.parent.is_some();

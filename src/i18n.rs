@@ -8,6 +8,7 @@
 //!
 //! What is not here yet: the server's messages (errors, refusals) are English in both.
 
+use crate::fsm::Note;
 use crate::model::Progress;
 use leptos::prelude::*;
 
@@ -143,6 +144,7 @@ pub struct Text {
     pub sign_out: &'static str,
     pub engine_list_failed: fn(&str) -> String,
     pub dismiss: &'static str,
+    pub note: fn(Note) -> &'static str,
     // Announcements for screen readers.
     pub said_failed: &'static str,
     pub said_ready: &'static str,
@@ -262,6 +264,13 @@ pub static EN: Text = Text {
     sign_out: "Sign out",
     engine_list_failed: |error| format!("Could not load the engine list: {error}"),
     dismiss: "Dismiss",
+    note: |note| match note {
+        Note::Cancelled => "Generation cancelled.",
+        Note::ReloadedDuringGeneration => {
+            "The page was reloaded during a generation, so that generation was abandoned."
+        }
+        Note::NothingMade => "Nothing was made.",
+    },
     said_failed: "Generation failed.",
     said_ready: "Ready for a prompt.",
     said_generating: |n| format!("Generating attempt {n}…"),
@@ -377,6 +386,11 @@ pub static ZH_CN: Text = Text {
     sign_out: "退出登录",
     engine_list_failed: |error| format!("无法加载引擎列表：{error}"),
     dismiss: "关闭",
+    note: |note| match note {
+        Note::Cancelled => "已取消生成。",
+        Note::ReloadedDuringGeneration => "生成过程中页面被重新加载，该次生成已放弃。",
+        Note::NothingMade => "没有生成任何图片。",
+    },
     said_failed: "生成失败。",
     said_ready: "可以输入提示词了。",
     said_generating: |n| format!("正在生成第 {n} 次尝试…"),

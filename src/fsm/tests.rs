@@ -283,7 +283,7 @@ fn cancel_aborts_and_returns_to_review() {
         stage,
         Stage::UserFeedback {
             shown: 1,
-            notice: Some(Notice::Info(_)),
+            notice: Some(Notice::Note(Note::Cancelled)),
             ..
         }
     ));
@@ -451,7 +451,7 @@ fn reload_during_generation_returns_to_origin() {
     assert!(matches!(
         restored,
         Stage::UserFeedback {
-            notice: Some(Notice::Info(_)),
+            notice: Some(Notice::Note(Note::ReloadedDuringGeneration)),
             ..
         }
     ));
@@ -577,7 +577,7 @@ fn cancelling_a_try_on_aborts_what_still_runs_and_keeps_what_came() {
     );
     assert!(matches!(
         stage,
-        Stage::UserFeedback { notice: Some(Notice::Info(_)), ref session, .. } if session.attempts.len() == 1
+        Stage::UserFeedback { notice: Some(Notice::Note(Note::Cancelled)), ref session, .. } if session.attempts.len() == 1
     ));
 }
 

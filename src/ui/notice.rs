@@ -12,6 +12,7 @@ pub fn NoticeBanner(notice: Signal<Option<Notice>>, on_dismiss: Callback<()>) ->
             let (class, role, testid, text) = match notice {
                 Notice::Error(error) => ("notice notice-error", "alert", "error-message", error.to_string()),
                 Notice::Info(text) => ("notice notice-info", "status", "info-message", text),
+                Notice::Note(note) => ("notice notice-info", "status", "info-message", (t.note)(note).into()),
             };
             view! {
                 <div class=class>
