@@ -144,6 +144,9 @@ pub enum Progress {
     Starting,
     /// The provider is making the picture (Replicate's `processing`).
     Processing,
+    /// A local AUTOMATIC1111 server's job is this far along (its `/progress`, which describes
+    /// the job it is running: on a server others use too, that may be theirs).
+    Rendering { percent: u8 },
 }
 
 /// What `POST /api/references` answers: a reference image as the server stored it (upright, no

@@ -50,3 +50,39 @@ async fn a1111_handled_exception_is_a_failure_quoting_its_detail() {
     assert!(message.contains("Sampler not found"), "{message}");
     assert_eq!(api_calls(&mock, Provider::A1111).len(), 1, "not retried");
 }
+
+#[tokio::test]
+async fn a1111_progress_is_reported_while_its_job_runs() {
+    use mock_providers::{A1111Step, Step};
+    use proofsheet::model::Progress;
+    let mock = start_mock().await;
+    let state = state_for(&mock, &[]);
+    // A job that takes three seconds: the client asks `/progress` once a second meanwhile.
+    mock.script(vec![Step::from(A1111Step::Images).delayed(3000)]);
+    let generating = tokio::spawn({
+        let state = state.clone();
+        async move { generate(&state, request("sd-progress", "a1111", "512x512")).await }
+    });
+    let mut seen = None;
+    // Bounded only so a broken client cannot hang the test; what it asserts is what is seen.
+    for _ in 0..500 {
+        if let Some(Progress::Rendering { percent }) = state.inflight.progress("sd-progress") {
+            seen = Some(percent);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let percent = seen.expect("a rendering percentage while the job ran");
+    assert!((1..=100).contains(&percent), "{percent} %");
+    generating.await.unwrap().expect("a picture");
+    let asked = api_calls(&mock, Provider::A1111)
+        .iter()
+        .filter(|c| c.path == "/a1111/sdapi/v1/progress")
+        .count();
+    assert!(asked >= 1, "progress was asked for on its own connection");
+    assert_eq!(
+        state.inflight.progress("sd-progress"),
+        None,
+        "gone once done"
+    );
+}

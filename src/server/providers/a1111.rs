@@ -11,12 +11,17 @@ use super::http::{
 };
 use super::{prompt_in_words, sent_if_changed, ProviderClient, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
-use crate::model::{EngineInfo, GenerateRequest};
+use crate::model::{EngineInfo, GenerateRequest, Progress};
 use crate::server::config::ProviderSettings;
+use crate::server::inflight::report;
 use crate::server::references::Reference;
 use reqwest::StatusCode;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::time::Duration;
+
+/// How often a running job's progress is asked for.
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 
 /// A1111's seed is a 32-bit integer (-1 means random, which we never send).
 const MAX_SEED: u64 = u32::MAX as u64;
@@ -41,6 +46,30 @@ impl A1111Provider {
             },
             api: format!("{}/sdapi/v1/", entry.base_url.trim_end_matches('/')),
             info: entry.engine_info(false, None),
+        }
+    }
+}
+
+impl A1111Provider {
+    /// Reports the server's progress once a second, until dropped (when the picture comes). A
+    /// failed or unreadable answer is skipped: progress is information, never a reason to fail.
+    async fn watch_progress(&self) -> std::convert::Infallible {
+        #[derive(Deserialize)]
+        struct Answer {
+            progress: f64,
+        }
+        let url = format!("{}progress?skip_current_image=true", self.api);
+        loop {
+            tokio::time::sleep(PROGRESS_EVERY).await;
+            let Ok(answer) = self.http.get(&url).timeout(PROGRESS_EVERY).send().await else {
+                continue;
+            };
+            if let Ok(Answer { progress }) = answer.json::<Answer>().await {
+                if progress > 0.0 {
+                    let percent = (progress.clamp(0.0, 1.0) * 100.0).round() as u8;
+                    report(Progress::Rendering { percent });
+                }
+            }
         }
     }
 }
@@ -74,7 +103,12 @@ impl ProviderClient for A1111Provider {
             };
             json_sent_once(self.http.post(format!("{}{mode}", self.api)), &body)
         };
-        let (status, _headers, answer) = exchange(sent).await?;
+        // A1111 answers only when the picture is done; how far it is comes from `/progress`,
+        // asked on another connection meanwhile.
+        let (status, _headers, answer) = tokio::select! {
+            answered = exchange(sent) => answered?,
+            never = self.watch_progress() => match never {},
+        };
         if !status.is_success() {
             return Err(classify_status(status, &answer));
         }
