@@ -63,6 +63,17 @@ pub struct ModelInfo {
     /// How many reference images the model takes with a prompt; 0 when it takes none.
     #[serde(default)]
     pub max_references: u32,
+    /// How many rough previews the provider streams while it draws (OpenAI's
+    /// `partial_images`, 0–3); 0 asks for the finished picture alone.
+    #[serde(default)]
+    pub partial_images: u8,
+}
+
+impl ModelInfo {
+    /// What one picture at `quality` costs, previews included; `None` when the price is unknown.
+    pub fn price(&self, quality: Option<&str>) -> Option<Price> {
+        self.prices.as_ref()?.of(quality, self.partial_images)
+    }
 }
 
 impl EngineInfo {
@@ -147,6 +158,9 @@ pub enum Progress {
     /// A local AUTOMATIC1111 server's job is this far along (its `/progress`, which describes
     /// the job it is running: on a server others use too, that may be theirs).
     Rendering { percent: u8 },
+    /// The provider has sent `number` rough previews of the picture so far; the newest is at
+    /// `GET /api/generation_preview/{request_id}`.
+    Preview { number: u8 },
 }
 
 /// What `POST /api/references` answers: a reference image as the server stored it (upright, no
@@ -686,6 +700,7 @@ pub(crate) mod test_support {
                 custom_palette: false,
                 prices: None,
                 max_references: 0,
+                partial_images: 0,
             }],
         }
     }

@@ -18,6 +18,9 @@ pub struct Prices {
     /// By quality, where the price depends on it (e.g. gpt-image-1's low / medium / high).
     #[serde(default)]
     pub by_quality_micros: BTreeMap<String, u64>,
+    /// What each streamed rough preview adds (OpenAI bills 100 more output tokens for each).
+    #[serde(default)]
+    pub per_preview_micros: u64,
 }
 
 /// The price of one picture.
@@ -28,12 +31,13 @@ pub struct Price {
 }
 
 impl Prices {
-    pub fn of(&self, quality: Option<&str>) -> Option<Price> {
+    /// One picture at `quality`, with `previews` rough previews streamed while it was drawn.
+    pub fn of(&self, quality: Option<&str>, previews: u8) -> Option<Price> {
         let micros = quality
             .and_then(|q| self.by_quality_micros.get(q).copied())
             .or(self.per_image_micros)?;
         Some(Price {
-            micros,
+            micros: micros + u64::from(previews) * self.per_preview_micros,
             currency: self.currency.clone(),
         })
     }
@@ -113,17 +117,27 @@ mod tests {
             as_of: "2026-11".into(),
             per_image_micros: Some(42_000),
             by_quality_micros: BTreeMap::from([("low".into(), 11_000), ("high".into(), 167_000)]),
+            per_preview_micros: 0,
         }
     }
 
     #[test]
     fn a_quality_price_wins_over_the_per_image_price() {
         let prices = gpt_image_1();
-        assert_eq!(prices.of(Some("high")).unwrap().display(), "$0.167");
-        assert_eq!(prices.of(Some("auto")).unwrap().display(), "$0.042");
-        assert_eq!(prices.of(None).unwrap().micros, 42_000);
+        assert_eq!(prices.of(Some("high"), 0).unwrap().display(), "$0.167");
+        assert_eq!(prices.of(Some("auto"), 0).unwrap().display(), "$0.042");
+        assert_eq!(prices.of(None, 0).unwrap().micros, 42_000);
+        let previewed = Prices {
+            per_preview_micros: 4_000,
+            ..prices.clone()
+        };
         assert_eq!(
-            Prices::default().of(Some("high")),
+            previewed.of(Some("high"), 2).unwrap().micros,
+            175_000,
+            "each preview adds its price"
+        );
+        assert_eq!(
+            Prices::default().of(Some("high"), 0),
             None,
             "unknown stays unknown"
         );

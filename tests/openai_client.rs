@@ -10,7 +10,7 @@ use common::{
 };
 use mock_openai::Step;
 use proofsheet::error::{AppError, ProviderFailure};
-use proofsheet::model::{Continuation, GenerateRequest, GeneratedImage, ParentImage};
+use proofsheet::model::{Continuation, GenerateRequest, GeneratedImage, ParentImage, Progress};
 use proofsheet::server::generate::{cancel, generate};
 use proofsheet::server::state::AppState;
 use serde_json::{json, Value};
@@ -674,4 +674,43 @@ async fn unknown_engine_is_refused_naming_the_engines_on_offer() {
         "{message}"
     );
     assert_eq!(mock.calls().count, 0);
+}
+
+#[tokio::test]
+async fn the_responses_stream_hands_each_rough_preview_to_the_page_then_the_picture() {
+    let (mock, state) = mock_and_state(&[]).await;
+    // Two previews and the picture, 300 ms apart: time enough to see each.
+    mock.script(vec![Step::Image { delay_ms: 900 }]);
+    let running = tokio::spawn({
+        let state = state.clone();
+        async move { generate(&state, request("streamed", "openai", PROMPT)).await }
+    });
+    let inflight = &state.inflight;
+    while inflight.progress("streamed") != Some(Progress::Preview { number: 1 }) {
+        assert!(!running.is_finished(), "finished before any preview");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let preview = inflight.preview("streamed").expect("the preview is kept");
+    assert!(preview.starts_with(&PNG_SIGNATURE), "a PNG preview");
+    let image = running
+        .await
+        .unwrap()
+        .expect("a picture after the previews");
+    assert!(decode_b64(&image.b64).starts_with(&PNG_SIGNATURE));
+    assert_eq!(
+        inflight.preview("streamed"),
+        None,
+        "gone with the generation"
+    );
+    let calls = mock.calls();
+    assert_eq!(summary(&calls), (1, 1, 0), "the whole stream was read");
+    let body = &calls.requests[0].body;
+    assert_eq!(body["stream"], true);
+    assert_eq!(body["tools"][0]["partial_images"], 2);
+    let continuation = image.continuation.expect("the stream's ids are kept");
+    assert!(
+        continuation.token.contains("resp_"),
+        "{}",
+        continuation.token
+    );
 }

@@ -15,6 +15,7 @@ use crate::image::render_png;
 use crate::response::{completed, failed, revised_prompt, with_result};
 use crate::script::{Outcome, StepContext};
 use crate::state::{MockState, StoredImage, StoredResponse};
+use crate::stream;
 use crate::validate::validate;
 
 pub(crate) async fn create_response(
@@ -27,15 +28,20 @@ pub(crate) async fn create_response(
     // Why only now: a request OpenAI would reject never reaches the model, so
     // it must not use up a scripted reply either.
     let step = state.next_step();
-    tokio::time::sleep(step.delay()).await;
-
     let context = StepContext {
         presented_key: &key,
         model: &request.model,
         tool_model: &request.tool.model,
     };
+    // A stream spends the delay drawing, between its previews, as the real
+    // service does; any other answer waits first.
+    let drawing = step.delay();
+    let outcome = step.outcome(&context);
+    if !(request.stream && matches!(outcome, Outcome::Image)) {
+        tokio::time::sleep(drawing).await;
+    }
     let response_id = hex_id("resp_", 24);
-    match step.outcome(&context) {
+    match outcome {
         Outcome::Error(error) => Err(error),
         Outcome::Failed { code, message } => {
             let body = failed(&request, &response_id, &code, &message);
@@ -45,6 +51,9 @@ pub(crate) async fn create_response(
                     image: None,
                 };
                 state.remember(response_id, None, stored);
+            }
+            if request.stream {
+                return Ok(stream::failed(body));
             }
             Ok(Json(body).into_response())
         }
@@ -64,7 +73,12 @@ pub(crate) async fn create_response(
                 };
                 state.remember(response_id, Some(&call_id), stored);
             }
-            Ok(Json(with_result(body, result)).into_response())
+            let body = with_result(body, result);
+            if request.stream {
+                let previews = request.tool.partial_images;
+                return Ok(stream::completed(body, previews, drawing));
+            }
+            Ok(Json(body).into_response())
         }
     }
 }

@@ -14,6 +14,7 @@ mod record;
 mod response;
 mod script;
 mod state;
+mod stream;
 mod validate;
 
 use std::net::SocketAddr;

@@ -1,6 +1,7 @@
 //! Middleware around the OpenAI routes: records each request in the call
 //! ledger, counts it as completed or cancelled, and stamps OpenAI's headers.
 
+use std::task::Poll;
 use std::time::Instant;
 
 use axum::body::{to_bytes, Body};
@@ -8,6 +9,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -23,7 +25,7 @@ const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 pub struct Calls {
     /// Requests received on the OpenAI routes.
     pub count: usize,
-    /// Requests that got an answer (any status).
+    /// Requests that got an answer (any status; a stream, all of it).
     pub completed: usize,
     /// Requests whose client went away before the answer was ready.
     pub cancelled: usize,
@@ -73,7 +75,7 @@ pub(crate) async fn record(
                     .is_some_and(|value| !value.is_empty()),
                 body: parse_body(&bytes),
             };
-            let mut guard = CallGuard {
+            let guard = CallGuard {
                 token: state.begin_call(received),
                 state,
                 answered: false,
@@ -81,8 +83,7 @@ pub(crate) async fn record(
             let response = next
                 .run(Request::from_parts(parts, Body::from(bytes)))
                 .await;
-            guard.answered = true;
-            response
+            answered_when_sent(response, guard)
         }
         Err(_) => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -93,6 +94,30 @@ pub(crate) async fn record(
     };
     stamp_openai_headers(&mut response, started);
     response
+}
+
+/// A plain answer is answered now. A stream of events is answered once its
+/// last event is sent; if the client goes away first, hyper drops the body,
+/// and the guard inside it counts the call as cancelled.
+fn answered_when_sent(response: Response, mut guard: CallGuard) -> Response {
+    let streamed = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"text/event-stream"));
+    if !streamed {
+        guard.answered = true;
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let mut guard = Some(guard);
+    let end = futures_util::stream::poll_fn(move |_| {
+        if let Some(mut guard) = guard.take() {
+            guard.answered = true;
+        }
+        Poll::Ready(None)
+    });
+    let body = Body::from_stream(body.into_data_stream().chain(end));
+    Response::from_parts(parts, body)
 }
 
 fn parse_body(bytes: &[u8]) -> Value {

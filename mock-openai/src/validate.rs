@@ -94,6 +94,8 @@ pub(crate) struct ImageRequest {
     /// `previous_response_id` or an `image_generation_call` input item).
     pub edit_of: Option<EditOf>,
     pub store: bool,
+    /// Answer with server-sent events (§1.6) rather than one JSON body.
+    pub stream: bool,
     pub instructions: Value,
     pub metadata: Value,
     pub user: Value,
@@ -109,6 +111,8 @@ pub(crate) struct ImageTool {
     pub background: String,
     pub output_format: String,
     pub action: String,
+    /// Rough previews a stream sends before the picture (0–3).
+    pub partial_images: u32,
 }
 
 pub(crate) struct EditOf {
@@ -130,13 +134,7 @@ pub(crate) fn validate(body: &[u8], store: &Store) -> Result<ImageRequest, ApiEr
     let model = required_string(&request, "model", "")?.to_owned();
     let input = present(&request, "input").ok_or_else(|| missing("input"))?;
     let summary = read_input(input)?;
-    if bool_field(&request, "stream", "")? == Some(true) {
-        return Err(ApiError::invalid_request(
-            "This mock does not implement streaming: send \"stream\": false (or omit it).",
-        )
-        .param("stream")
-        .code("unsupported_value"));
-    }
+    let stream = bool_field(&request, "stream", "")?.unwrap_or(false);
     let store_flag = bool_field(&request, "store", "")?.unwrap_or(true);
     let previous_response_id =
         string_field(&request, "previous_response_id", "")?.map(str::to_owned);
@@ -171,6 +169,7 @@ pub(crate) fn validate(body: &[u8], store: &Store) -> Result<ImageRequest, ApiEr
             .to_owned(),
             output_format: settings.output_format.to_owned(),
             action: action.to_owned(),
+            partial_images: settings.partial_images,
         },
         tools_echo: tools_echo(&request, tool_index),
         tool_choice: present(&request, "tool_choice")
@@ -179,6 +178,7 @@ pub(crate) fn validate(body: &[u8], store: &Store) -> Result<ImageRequest, ApiEr
         previous_response_id,
         edit_of,
         store: store_flag,
+        stream,
         instructions: echo(&request, "instructions"),
         metadata: present(&request, "metadata")
             .cloned()
@@ -321,6 +321,7 @@ struct ToolSettings<'a> {
     background: Option<&'a str>,
     output_format: &'a str,
     action: Option<&'a str>,
+    partial_images: u32,
 }
 
 fn tool_settings<'a>(tool: &'a Object, prefix: &str) -> Result<ToolSettings<'a>, ApiError> {
@@ -342,6 +343,9 @@ fn tool_settings<'a>(tool: &'a Object, prefix: &str) -> Result<ToolSettings<'a>,
     let action = one_of(tool, "action", prefix, ACTIONS)?;
     integer_in(tool, "output_compression", prefix, 0, 100)?;
     integer_in(tool, "partial_images", prefix, 0, 3)?;
+    let partial_images = present(tool, "partial_images")
+        .and_then(Value::as_u64)
+        .unwrap_or(0) as u32;
     if let Some(mask) = present(tool, "input_image_mask") {
         if !mask.is_object() {
             return Err(invalid_type(
@@ -359,6 +363,7 @@ fn tool_settings<'a>(tool: &'a Object, prefix: &str) -> Result<ToolSettings<'a>,
         background,
         output_format,
         action,
+        partial_images,
     })
 }
 

@@ -33,7 +33,8 @@
 //! queue answers success), read what it received with [`MockServer::calls`],
 //! and clear both with [`MockServer::reset`]. Each provider's replies are
 //! its own enum, made a step with `Step::from(…)` and optionally
-//! `.delayed(ms)`:
+//! `.delayed(ms)` (a delayed OpenAI stream spreads the delay between its
+//! partial images, as a service drawing would):
 //! * [`OpenAiStep`]: images, rate limits, quota, key, moderation, org
 //!   verification, model, server errors;
 //! * [`JimengStep`]: images (count, format), HTTP 200 failures by code;

@@ -4,9 +4,12 @@
 //!
 //! What a generation is doing is reported from wherever it is known (the admission queue, a
 //! provider's polling loop) with `report`, which finds its generation through a task-local set
-//! by `reporting`: the code deep in a provider client needs no handle passed down to it.
+//! by `reporting`: the code deep in a provider client needs no handle passed down to it. A
+//! provider that streams rough previews while it draws hands each one over with
+//! `report_preview`; only the newest is kept, and it goes with the entry.
 
 use crate::model::Progress;
+use bytes::Bytes;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -20,6 +23,7 @@ pub struct InFlight {
 struct Running {
     token: CancellationToken,
     progress: Progress,
+    preview: Option<Bytes>,
 }
 
 tokio::task_local! {
@@ -30,9 +34,26 @@ tokio::task_local! {
 /// Says what the current task's generation is doing; nothing when the task works for none (a
 /// test calling a provider directly).
 pub fn report(progress: Progress) {
+    with_running(|running| running.progress = progress);
+}
+
+/// Hands over the newest rough preview of the current task's generation (an encoded image),
+/// replacing the one before it.
+pub fn report_preview(picture: Bytes) {
+    with_running(|running| {
+        let number = match running.progress {
+            Progress::Preview { number } => number.saturating_add(1),
+            _ => 1,
+        };
+        running.progress = Progress::Preview { number };
+        running.preview = Some(picture);
+    });
+}
+
+fn with_running(change: impl FnOnce(&mut Running)) {
     let _ = REPORTER.try_with(|(registry, request_id)| {
         if let Some(running) = registry.lock().get_mut(request_id) {
-            running.progress = progress;
+            change(running);
         }
     });
 }
@@ -56,6 +77,7 @@ impl InFlight {
         let entry = Running {
             token: token.clone(),
             progress: Progress::Waiting,
+            preview: None,
         };
         running.insert(request_id.to_string(), entry);
         Some(Registration {
@@ -79,6 +101,11 @@ impl InFlight {
     /// What the generation `request_id` is doing, while it runs.
     pub fn progress(&self, request_id: &str) -> Option<Progress> {
         self.lock().get(request_id).map(|running| running.progress)
+    }
+
+    /// The newest rough preview of the generation `request_id`, while it runs.
+    pub fn preview(&self, request_id: &str) -> Option<Bytes> {
+        self.lock().get(request_id)?.preview.clone()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -142,6 +169,30 @@ mod tests {
         );
         drop(registration);
         assert_eq!(registry.progress("r1"), None);
+    }
+
+    #[tokio::test]
+    async fn previews_are_counted_and_only_the_newest_is_kept() {
+        let registry = Arc::new(InFlight::default());
+        let registration = registry.register("r1").unwrap();
+        assert_eq!(registry.preview("r1"), None);
+        registration
+            .reporting(async {
+                report_preview(Bytes::from_static(b"first"));
+                report_preview(Bytes::from_static(b"second"));
+            })
+            .await;
+        assert_eq!(
+            registry.progress("r1"),
+            Some(Progress::Preview { number: 2 })
+        );
+        assert_eq!(registry.preview("r1").as_deref(), Some(&b"second"[..]));
+        drop(registration);
+        assert_eq!(
+            registry.preview("r1"),
+            None,
+            "the preview goes with the entry"
+        );
     }
 
     #[test]

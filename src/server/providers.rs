@@ -5,6 +5,7 @@
 pub mod a1111;
 pub mod ark;
 mod error;
+mod events;
 pub mod gemini;
 pub mod http;
 pub mod ideogram;

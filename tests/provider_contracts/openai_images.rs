@@ -3,6 +3,7 @@
 //! OPENAI_BASE_URL unset, since that variable would win and also move the Responses engine.
 use crate::*;
 use mock_providers::{KeyOutcome, OpenAiStep, Step};
+use proofsheet::model::Progress;
 use proofsheet::server::generate::generate;
 
 const OPENAI_KEY: &str = "sk-test-images-qkzv";
@@ -81,4 +82,42 @@ async fn openai_images_errors_map_to_failures_naming_openai_without_the_key() {
             assert!(message.contains("OPENAI_API_KEY"), "{message}");
         }
     }
+}
+
+#[tokio::test]
+async fn openai_images_streams_each_rough_preview_to_the_page_then_the_picture() {
+    let (mock, state) = openai_mock_and_state().await;
+    // Two previews and the picture, 300 ms apart: time enough to see each.
+    mock.script(vec![Step::from(OpenAiStep::Images).delayed(900)]);
+    let running = tokio::spawn({
+        let state = state.clone();
+        async move { generate(&state, images_request("oi-stream")).await }
+    });
+    let inflight = &state.inflight;
+    while inflight.progress("oi-stream") != Some(Progress::Preview { number: 1 }) {
+        assert!(!running.is_finished(), "finished before any preview");
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let preview = inflight.preview("oi-stream").expect("the preview is kept");
+    assert!(preview.starts_with(&common::PNG_SIGNATURE), "a PNG preview");
+    let image = running
+        .await
+        .unwrap()
+        .expect("a picture after the previews");
+    picture_bytes(&image);
+    assert_eq!(
+        inflight.preview("oi-stream"),
+        None,
+        "gone with the generation"
+    );
+    let calls = api_calls(&mock, Provider::OpenAi);
+    let body = calls[0].body.json().expect("JSON");
+    assert_eq!(
+        (body["stream"].clone(), body["partial_images"].clone()),
+        (true.into(), 2.into())
+    );
+    // gpt-image-1 low, and two previews at $0.004.
+    let cost = image.cost.expect("a known price");
+    assert_eq!(cost.display(), "$0.019");
 }

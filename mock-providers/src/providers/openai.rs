@@ -7,7 +7,7 @@
 mod envelope;
 mod request;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode};
@@ -204,13 +204,18 @@ async fn answer(
     };
     // Why only now: a request OpenAI would refuse never reaches the model,
     // so it must not use up a scripted reply either.
-    let step = state.next_step::<OpenAiStep>().await;
+    let (step, delay) = state.take_step::<OpenAiStep>();
+    // A stream spends its delay drawing, between its events, as the real
+    // service sends previews while it works; any other answer waits first.
+    if !(request.stream && step == OpenAiStep::Images) {
+        tokio::time::sleep(delay).await;
+    }
     if let Some(error) = step.error(&request, &presented_key) {
         return error.into_response();
     }
     // `stream` is a GPT-only parameter, refused for dall-e by the checks.
     if request.stream {
-        stream(request)
+        stream(request, delay)
     } else {
         Json(images(&state, &incoming.origin, &request).await).into_response()
     }
@@ -300,10 +305,11 @@ fn publish(state: &MockState, origin: &str, picture: Picture) -> String {
     )
 }
 
-/// §2.3: per image, `partial_images` partial events then a completed one.
-/// With n > 1 the real framing is UNCONFIRMED; each image gets its own
-/// sequence here. No `data: [DONE]` follows (also UNCONFIRMED, §0.2).
-fn stream(request: ImagesRequest) -> Response {
+/// §2.3: per image, `partial_images` partial events then a completed one,
+/// with `drawing` spread evenly before them. With n > 1 the real framing is
+/// UNCONFIRMED; each image gets its own sequence here. No `data: [DONE]`
+/// follows (also UNCONFIRMED, §0.2).
+fn stream(request: ImagesRequest, drawing: Duration) -> Response {
     let prefix = match request.endpoint {
         Endpoint::Generations => "image_generation",
         Endpoint::Edits => "image_edit",
@@ -320,7 +326,9 @@ fn stream(request: ImagesRequest) -> Response {
             let partials = (0..request.partial_images)
                 .map(|partial| ("partial_image", json!({"partial_image_index": partial})));
             let completed = ("completed", json!({"usage": usage(&request, 1)}));
+            let gap = drawing / (request.partial_images + 1) / request.n;
             for (kind, extra) in partials.chain([completed]) {
+                tokio::time::sleep(gap).await;
                 let name = format!("{prefix}.{kind}");
                 let mut event = common.clone();
                 event["type"] = json!(name);

@@ -254,5 +254,12 @@ fn validate_model(provider: &str, model: &ModelInfo) -> Result<(), String> {
             ));
         }
     }
+    // OpenAI's limit (providers.md §1.3, §2.2); more would be refused by every server we know.
+    if model.partial_images > 3 {
+        return Err(format!(
+            "{name}.partial_images is {}; it may be 0 to 3",
+            model.partial_images
+        ));
+    }
     Ok(())
 }

@@ -74,7 +74,7 @@ impl Endpoint {
     }
 }
 
-fn endpoints() -> [Endpoint; 8] {
+fn endpoints() -> [Endpoint; 9] {
     [
         Endpoint {
             path: "/api/generate_image",
@@ -88,6 +88,11 @@ fn endpoints() -> [Endpoint; 8] {
         },
         Endpoint {
             path: "/api/generation_progress",
+            method: Method::GET,
+            body: Payload::None,
+        },
+        Endpoint {
+            path: "/api/generation_preview/{id}",
             method: Method::GET,
             body: Payload::None,
         },

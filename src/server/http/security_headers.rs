@@ -9,13 +9,19 @@
 
 use axum::extract::Request;
 use axum::http::header::{
-    HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
-    X_FRAME_OPTIONS,
+    HeaderName, HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY,
+    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use axum::middleware::Next;
 use axum::response::Response;
 use leptos::prelude::use_context;
 
+/// On a picture only signed-in pages may see: other sites' pages cannot embed it, even with the
+/// visitor's cookie.
+pub const SAME_ORIGIN_ONLY: (HeaderName, &str) = (
+    HeaderName::from_static("cross-origin-resource-policy"),
+    "same-origin",
+);
 /// For responses that are not pages (JSON, images, scripts): nothing may run or be framed.
 const NON_PAGE_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
 

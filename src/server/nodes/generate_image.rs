@@ -123,9 +123,7 @@ impl Node<GenerationState> for GenerateImage {
         let info = provider.info();
         let cost = info
             .model_or_default(&request.model)
-            .prices
-            .as_ref()
-            .and_then(|prices| prices.of(request.quality.as_deref()));
+            .price(request.quality.as_deref());
         let record = Provenance {
             cost: cost.as_ref().map(Price::display),
             ..Provenance::new(

@@ -53,7 +53,18 @@ pub fn sniff_mime(bytes: &[u8]) -> &'static str {
 pub async fn exchange(
     request: reqwest::RequestBuilder,
 ) -> Result<(reqwest::StatusCode, HeaderMap, Bytes), ProviderError> {
-    let response = request.send().await.map_err(|e| transport_error(&e))?;
+    read_whole(send(request).await?).await
+}
+
+/// Sends `request` and waits for the answer's head.
+pub async fn send(request: reqwest::RequestBuilder) -> Result<reqwest::Response, ProviderError> {
+    request.send().await.map_err(|e| transport_error(&e))
+}
+
+/// Reads the rest of an answer whose head has come.
+pub async fn read_whole(
+    response: reqwest::Response,
+) -> Result<(reqwest::StatusCode, HeaderMap, Bytes), ProviderError> {
     let status = response.status();
     let headers = response.headers().clone();
     let body = response.bytes().await.map_err(|e| transport_error(&e))?;

@@ -1,13 +1,15 @@
 //! OpenAI's Responses API with the `image_generation` tool (providers.md §1): one POST per
-//! attempt, non-streaming, the image inline as base64. Refinements build on an earlier picture
+//! attempt, the image inline as base64. A model with `partial_images` asks for a stream (§1.6),
+//! and each rough preview is handed to the page as it comes. Refinements build on an earlier picture
 //! through `previous_response_id`, or the `image_generation_call` id when only that is known;
 //! both travel in the picture's continuation token, which only this engine reads.
 
 mod wire;
 
+use super::events::{exchange_streamed, pass_on_preview, Events, Reply};
 use super::http::{
-    decode_base64_image, exchange, header, json_sent_once, retry_after, sniff_mime, BodyWith,
-    Credentials, InlinePicture,
+    decode_base64_image, header, json_sent_once, retry_after, sniff_mime, BodyWith, Credentials,
+    InlinePicture,
 };
 use super::redact::redact;
 use super::{prompt_in_words, sent_if_changed, ProviderClient, ProviderError, ProviderImage};
@@ -45,20 +47,25 @@ impl OpenAiProvider {
         request: &GenerateRequest,
         references: &'a [Reference],
     ) -> (BodyWith<Input<'a>>, String) {
+        let model = self.info.model_or_default(&request.model);
         let mut tool = json!({
             "type": "image_generation",
-            "model": self.info.model_or_default(&request.model).id,
+            "model": model.id,
             "size": request.size,
             "output_format": "png",
         });
         if let Some(quality) = &request.quality {
             tool["quality"] = json!(quality);
         }
+        if model.partial_images > 0 {
+            tool["partial_images"] = json!(model.partial_images);
+        }
         let mut body = json!({
             "model": self.mainline_model,
             "tools": [tool],
             "tool_choice": {"type": "image_generation"},
             "store": true,
+            "stream": model.partial_images > 0,
         });
         let words = match self.continuation_of(request) {
             Some(OpenAiContinuation {
@@ -151,11 +158,13 @@ impl ProviderClient for OpenAiProvider {
                 words,
             )
         };
-        let (status, headers, body) = exchange(sent).await?;
-        if !status.is_success() {
-            return Err(classify_status(status, &headers, &body, key));
-        }
-        let parsed = wire::parse_success(&body)?;
+        let parsed = match exchange_streamed(sent).await? {
+            Reply::Whole(status, headers, body) if !status.is_success() => {
+                return Err(classify_status(status, &headers, &body, key))
+            }
+            Reply::Whole(_, _, body) => wire::parse_success(&body)?,
+            Reply::Events(events) => read_stream(events).await?,
+        };
         let bytes = decode_base64_image(&parsed.image_b64)?;
         Ok(ProviderImage {
             mime: sniff_mime(&bytes).to_string(),
@@ -174,6 +183,19 @@ impl ProviderClient for OpenAiProvider {
             seed: request.seed,
         })
     }
+}
+
+/// Hands each rough preview to the page, and returns the picture once the stream ends.
+async fn read_stream(mut events: Events) -> Result<wire::ImageResult, ProviderError> {
+    let mut state = wire::StreamState::default();
+    while let Some(data) = events.next().await? {
+        match state.read(data.as_bytes())? {
+            wire::StreamStep::Preview(b64) => pass_on_preview(&b64),
+            wire::StreamStep::Completed => break,
+            wire::StreamStep::Continue => {}
+        }
+    }
+    state.finish()
 }
 
 /// The input of a first picture with reference images: one user message, the words and then
@@ -209,6 +231,11 @@ fn refine_instruction(request: &GenerateRequest) -> String {
         .map(String::as_str)
         .unwrap_or_default();
     format!("Edit the previous image: {feedback}")
+}
+
+/// The failure an event of a stream reports, if it reports one (the Images API's streams too).
+pub(crate) fn stream_error(data: &[u8]) -> Option<ProviderError> {
+    wire::stream_error(data)
 }
 
 /// Maps an error answer to a failure, following providers.md §0.1 and §1.7.

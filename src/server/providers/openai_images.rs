@@ -11,14 +11,19 @@
 //!
 //! jimeng-style proxies report failures as HTTP 200 with a negative `code` (§7.4); those are
 //! read before the picture.
+//!
+//! A model with `partial_images` asks for a stream (§2.3): each rough preview is handed to the
+//! page as it comes, and the picture arrives in the last event. A server that ignores `stream`
+//! and answers JSON is read as usual.
 
+use super::events::{exchange_streamed, pass_on_preview, Events, Reply};
 use super::http::{
-    decode_base64_image, exchange, file_part, parse_json, sniff_mime, Credentials, ResultFetcher,
+    decode_base64_image, file_part, parse_json, sniff_mime, Credentials, ResultFetcher,
 };
-use super::openai::classify_status;
+use super::openai::{classify_status, stream_error};
 use super::{prompt_in_words, sent_if_changed, ProviderClient, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
-use crate::model::{EngineInfo, GenerateRequest};
+use crate::model::{EngineInfo, GenerateRequest, ModelInfo};
 use crate::server::config::ProviderSettings;
 use crate::server::references::Reference;
 use reqwest::multipart::Form;
@@ -58,8 +63,12 @@ impl OpenAiImagesProvider {
         }
     }
 
-    fn body(&self, request: &GenerateRequest, model: &str, words: &str) -> Value {
-        let mut body = json!({"model": model, "prompt": words, "n": 1});
+    fn body(&self, request: &GenerateRequest, model: &ModelInfo, words: &str) -> Value {
+        let mut body = json!({"model": model.id, "prompt": words, "n": 1});
+        if model.partial_images > 0 {
+            body["stream"] = json!(true);
+            body["partial_images"] = json!(model.partial_images);
+        }
         body[self.size_param.as_str()] = json!(request.size);
         if let Some(quality) = &request.quality {
             body[self.quality_param.as_str()] = json!(quality);
@@ -91,7 +100,7 @@ impl ProviderClient for OpenAiImagesProvider {
         let model = self.info.model_or_default(&request.model);
         let words = prompt_in_words(request, model);
         let key = &self.credentials.api_key;
-        let body = self.body(request, &model.id, &words);
+        let body = self.body(request, model, &words);
         let sent = if references.is_empty() {
             let url = format!("{}generations", self.api);
             self.http.post(url).bearer_auth(key).json(&body)
@@ -102,11 +111,13 @@ impl ProviderClient for OpenAiImagesProvider {
                 .bearer_auth(key)
                 .multipart(edit_form(&body, references))
         };
-        let (status, headers, body) = exchange(sent).await?;
-        if !status.is_success() {
-            return Err(classify_status(status, &headers, &body, key));
-        }
-        let made = parse_success(&body)?;
+        let made = match exchange_streamed(sent).await? {
+            Reply::Whole(status, headers, body) if !status.is_success() => {
+                return Err(classify_status(status, &headers, &body, key))
+            }
+            Reply::Whole(_, _, body) => parse_success(&body)?,
+            Reply::Events(events) => read_stream(events).await?,
+        };
         let bytes = match made.image {
             Image::Inline(b64) => decode_base64_image(&b64)?,
             Image::Url(url) => self.results.fetch(&url).await?,
@@ -211,6 +222,44 @@ fn parse_success(body: &[u8]) -> Result<Made, ProviderError> {
         quality: answer.quality,
         revised_prompt: item.revised_prompt,
     })
+}
+
+/// One event of a stream (§2.3): `image_generation.partial_image` / `.completed`, or
+/// `image_edit.…` from the edits endpoint.
+#[derive(Deserialize)]
+struct Frame {
+    #[serde(rename = "type", default)]
+    kind: String,
+    #[serde(default)]
+    b64_json: String,
+    #[serde(default)]
+    size: Option<String>,
+    #[serde(default)]
+    quality: Option<String>,
+}
+
+/// Hands each rough preview to the page, and returns the picture of the last event.
+async fn read_stream(mut events: Events) -> Result<Made, ProviderError> {
+    while let Some(data) = events.next().await? {
+        if let Some(error) = stream_error(data.as_bytes()) {
+            return Err(error);
+        }
+        let frame: Frame = parse_json(data.as_bytes())?;
+        if frame.kind.ends_with(".partial_image") {
+            pass_on_preview(&frame.b64_json);
+        } else if frame.kind.ends_with(".completed") {
+            return Ok(Made {
+                image: Image::Inline(frame.b64_json),
+                size: frame.size,
+                quality: frame.quality,
+                revised_prompt: None,
+            });
+        }
+    }
+    Err(ProviderError::new(
+        ProviderFailure::BadResponse,
+        "the stream ended before the picture came",
+    ))
 }
 
 /// jimeng-style error codes (providers.md §7.4).

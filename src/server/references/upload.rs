@@ -23,12 +23,13 @@ use crate::server::config::Settings;
 use crate::server::http::api_gate::media_type;
 use crate::server::http::body::{check_declared_length, declared_length, BodyError, BoundedBody};
 use crate::server::http::error_response::{error_response, internal};
+use crate::server::http::security_headers::SAME_ORIGIN_ONLY;
 use crate::server::state::AppState;
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
-use axum::http::{HeaderMap, HeaderName, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use sha2::{Digest as _, Sha256};
@@ -47,11 +48,6 @@ const WRITE_BUFFER_BYTES: usize = 256 * 1024;
 const ACCEPTED_TYPES: [&str; 3] = ["image/png", "image/jpeg", "image/webp"];
 /// A stored reference never changes (its name is its hash); only signed-in pages may see it.
 const CACHE_FOREVER_PRIVATELY: &str = "private, max-age=31536000, immutable";
-/// Other sites' pages cannot embed a reference, even with the visitor's cookie.
-const SAME_ORIGIN_ONLY: (HeaderName, &str) = (
-    HeaderName::from_static("cross-origin-resource-policy"),
-    "same-origin",
-);
 
 /// How uploads are bounded, and the turns for decoding them.
 pub struct Uploads {

@@ -100,24 +100,7 @@ pub fn parse_success(body: &[u8]) -> Result<ImageResult, ProviderError> {
         )
     })?;
     if response.status.as_deref() == Some("failed") {
-        let error = response.error.unwrap_or_default();
-        let code = error.code.unwrap_or_default();
-        let failure = match code.as_str() {
-            "moderation_blocked" | "image_content_policy_violation" => {
-                ProviderFailure::ContentRejected
-            }
-            "rate_limit_exceeded" => ProviderFailure::RateLimited,
-            "server_error" => ProviderFailure::Unavailable,
-            _ => ProviderFailure::BadResponse,
-        };
-        let detail = if failure == ProviderFailure::ContentRejected {
-            String::new()
-        } else {
-            error.message.unwrap_or(code.clone())
-        };
-        let mut err = ProviderError::new(failure, detail);
-        err.code = Some(code);
-        return Err(err);
+        return Err(failure_of(response.error.unwrap_or_default()));
     }
     let image = response.output.into_iter().find_map(|item| match item {
         OutputItem::ImageCall {
@@ -143,4 +126,193 @@ pub fn parse_success(body: &[u8]) -> Result<ImageResult, ProviderError> {
             format!("no image in the response (status {status})"),
         )
     })
+}
+
+/// One event of a streamed Response (providers.md §1.6), with the fields this client reads.
+#[derive(Deserialize)]
+struct StreamEvent {
+    #[serde(rename = "type", default)]
+    kind: String,
+    #[serde(default)]
+    response: Option<StreamedResponse>,
+    #[serde(default)]
+    item: Option<OutputItem>,
+    #[serde(default)]
+    partial_image_b64: Option<String>,
+    /// The `error` event's own fields.
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+/// The Response inside `response.*` events. Its `output`, which repeats the picture, is
+/// skipped unread.
+#[derive(Deserialize)]
+struct StreamedResponse {
+    id: String,
+    #[serde(default)]
+    error: Option<ErrorFields>,
+    #[serde(default)]
+    incomplete_details: Option<IncompleteDetails>,
+}
+
+#[derive(Deserialize)]
+struct IncompleteDetails {
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// What a stream has told so far.
+#[derive(Default)]
+pub struct StreamState {
+    response_id: Option<String>,
+    image: Option<ImageResult>,
+}
+
+/// What one event means for the caller.
+pub enum StreamStep {
+    /// A rough preview, as base64.
+    Preview(String),
+    /// Nothing to act on yet.
+    Continue,
+    /// The Response is complete.
+    Completed,
+}
+
+impl StreamState {
+    pub fn read(&mut self, data: &[u8]) -> Result<StreamStep, ProviderError> {
+        if let Some(error) = stream_error(data) {
+            return Err(error);
+        }
+        let event: StreamEvent = serde_json::from_slice(data).map_err(|e| {
+            ProviderError::new(
+                ProviderFailure::BadResponse,
+                format!("unreadable event: {e}"),
+            )
+        })?;
+        if let Some(response) = &event.response {
+            self.response_id.get_or_insert_with(|| response.id.clone());
+        }
+        match event.kind.as_str() {
+            "response.image_generation_call.partial_image" => {
+                return Ok(StreamStep::Preview(
+                    event.partial_image_b64.unwrap_or_default(),
+                ))
+            }
+            "response.output_item.done" => {
+                if let Some(OutputItem::ImageCall {
+                    id,
+                    result: Some(result),
+                    revised_prompt,
+                    size,
+                    quality,
+                }) = event.item
+                {
+                    self.image = Some(ImageResult {
+                        response_id: String::new(),
+                        image_call_id: id,
+                        image_b64: result,
+                        revised_prompt,
+                        size,
+                        quality,
+                    });
+                }
+            }
+            "response.completed" => return Ok(StreamStep::Completed),
+            "response.failed" => {
+                let error = event.response.and_then(|r| r.error);
+                return Err(failure_of(error.unwrap_or_default()));
+            }
+            "response.incomplete" => {
+                let reason = event
+                    .response
+                    .and_then(|r| r.incomplete_details)
+                    .and_then(|details| details.reason)
+                    .unwrap_or_default();
+                let failure = if reason == "content_filter" {
+                    ProviderFailure::ContentRejected
+                } else {
+                    ProviderFailure::BadResponse
+                };
+                return Err(ProviderError::new(
+                    failure,
+                    format!("the response stopped before the picture ({reason})"),
+                ));
+            }
+            "error" => {
+                return Err(failure_of(ErrorFields {
+                    code: event.code,
+                    message: event.message,
+                    ..ErrorFields::default()
+                }))
+            }
+            _ => {}
+        }
+        Ok(StreamStep::Continue)
+    }
+
+    /// The picture, once the stream has ended: with `response.completed`, or without it, since
+    /// live streams have been seen to omit the last events (providers.md §1.6).
+    pub fn finish(self) -> Result<ImageResult, ProviderError> {
+        match (self.image, self.response_id) {
+            (Some(image), Some(response_id)) => Ok(ImageResult {
+                response_id,
+                ..image
+            }),
+            _ => Err(ProviderError::new(
+                ProviderFailure::BadResponse,
+                "the stream ended without the picture",
+            )),
+        }
+    }
+}
+
+/// An event of a stream that carries a top-level `error` (how openai-python tells a failure
+/// mid-stream, providers.md §0.2); `None` for any other event.
+pub fn stream_error(data: &[u8]) -> Option<ProviderError> {
+    let envelope: ErrorEnvelope = serde_json::from_slice(data).ok()?;
+    Some(failure_of(envelope.error))
+}
+
+/// A failure reported inside a 200: a failed response (e.g. a policy violation found while
+/// drawing), or an error event in a stream.
+fn failure_of(error: ErrorFields) -> ProviderError {
+    let code = error.code.unwrap_or_default();
+    let failure = match code.as_str() {
+        "moderation_blocked" | "image_content_policy_violation" => ProviderFailure::ContentRejected,
+        "rate_limit_exceeded" => ProviderFailure::RateLimited,
+        "server_error" => ProviderFailure::Unavailable,
+        _ => ProviderFailure::BadResponse,
+    };
+    let detail = if failure == ProviderFailure::ContentRejected {
+        String::new()
+    } else {
+        error.message.unwrap_or(code.clone())
+    };
+    let mut err = ProviderError::new(failure, detail);
+    err.code = Some(code);
+    err
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_event_in_a_stream_is_classified_and_other_events_are_not_errors() {
+        let blocked = stream_error(
+            br#"{"type":"error","error":{"type":"image_generation_user_error","code":"moderation_blocked","message":"Your request was rejected by the safety system."}}"#,
+        )
+        .expect("an error");
+        assert_eq!(blocked.failure, ProviderFailure::ContentRejected);
+        let busy = stream_error(br#"{"error":{"code":"server_error","message":"oops"}}"#)
+            .expect("an error");
+        assert_eq!(
+            (busy.failure, busy.retryable),
+            (ProviderFailure::Unavailable, true)
+        );
+        let preview = br#"{"type":"image_generation.partial_image","b64_json":"iVBORw0KGgo=","partial_image_index":0}"#;
+        assert!(stream_error(preview).is_none());
+    }
 }
