@@ -200,6 +200,8 @@ pub struct Text {
     pub refining: &'static str,
     pub answered: &'static str,
     pub working: &'static str,
+    /// The alt text of a rough preview streamed while the picture is drawn.
+    pub preview_alt: &'static str,
     pub elapsed: fn(u64) -> String,
     pub progress: fn(Progress) -> String,
     pub cancel: &'static str,
@@ -322,6 +324,7 @@ pub static EN: Text = Text {
     refining: "Refining: ",
     answered: " · answered",
     working: " · working…",
+    preview_alt: "A rough preview of the picture being drawn",
     elapsed: |s| format!("{s} s elapsed"),
     progress: |progress| match progress {
         Progress::Waiting => "Waiting for a turn: the engine is busy".into(),
@@ -329,6 +332,8 @@ pub static EN: Text = Text {
         Progress::Starting => "The model is starting".into(),
         Progress::Processing => "Making the picture".into(),
         Progress::Rendering { percent } => format!("Rendering: {percent} %"),
+        Progress::Preview { number: 1 } => "Drawing: a first rough preview".into(),
+        Progress::Preview { number } => format!("Drawing: rough preview {number}"),
     },
     cancel: "Cancel",
     attempt_alt: |n, prompt| format!("Attempt {n}: {prompt}"),
@@ -445,6 +450,7 @@ pub static ZH_CN: Text = Text {
     refining: "细化：",
     answered: " · 已返回",
     working: " · 生成中…",
+    preview_alt: "正在绘制的图片的草图",
     elapsed: |s| format!("已用 {s} 秒"),
     progress: |progress| match progress {
         Progress::Waiting => "排队中：引擎繁忙".into(),
@@ -452,6 +458,8 @@ pub static ZH_CN: Text = Text {
         Progress::Starting => "模型启动中".into(),
         Progress::Processing => "正在生成图片".into(),
         Progress::Rendering { percent } => format!("渲染中：{percent}%"),
+        Progress::Preview { number: 1 } => "绘制中：第一张草图".into(),
+        Progress::Preview { number } => format!("绘制中：第 {number} 张草图"),
     },
     cancel: "取消",
     attempt_alt: |n, prompt| format!("第 {n} 次尝试：{prompt}"),

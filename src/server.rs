@@ -61,6 +61,10 @@ pub fn build_router(state: AppState) -> Router {
             "/api/references/{id}",
             get(references::upload::serve_reference),
         )
+        .route(
+            "/api/generation_preview/{id}",
+            get(http::generation_preview::serve_preview),
+        )
         .nest_service("/pkg", bundle_files(&state))
         .fallback_service(public_files(&state))
         .layer(from_fn_with_state(gate, api_gate))

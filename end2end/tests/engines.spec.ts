@@ -49,6 +49,21 @@ test.describe("Engines against mock-providers", () => {
     });
   }
 
+  test("OpenAI Images streams rough previews, shown while it draws, then the picture", async ({ studio, providers }) => {
+    // Two previews, then the picture: 1.5 s apart, so the page (asking once a second) sees one.
+    await providers.script([{ provider: "openai", respond: "images", delay_ms: 4500 }]);
+    await studio.open();
+    await studio.el("engine-select").selectOption("openai-images");
+    await studio.generate("a lighthouse at dusk");
+    await expect(studio.el("generation-progress")).toHaveText(/^Drawing: (a first rough preview|rough preview 2)$/);
+    const preview = studio.el("generation-preview");
+    await expect.poll(() => preview.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+    await studio.expectStage("user_feedback");
+    await expect(studio.el("generation-preview")).toHaveCount(0);
+    const sent = (await providers.calls("openai")).requests.at(-1)!.body.value;
+    expect([sent.stream, sent.partial_images]).toEqual([true, 2]);
+  });
+
   test("a palette reaches Ideogram as its color_palette field", async ({ studio, providers }) => {
     await studio.open();
     await studio.el("engine-select").selectOption("ideogram");

@@ -9,11 +9,11 @@ test.describe("OpenAI engine (against the mock OpenAI server)", () => {
     await expect(studio.el("engine-select").locator("option:not([disabled])")).toHaveCount(3);
     await studio.el("size-select").selectOption("1536x1024");
     await studio.el("quality-select").selectOption("high");
-    // The price list's figure for the chosen quality, before and after.
-    await expect(studio.el("cost-estimate")).toHaveText(" · about $0.167");
+    // The price list's figure for the chosen quality (with two previews at $0.004), before and after.
+    await expect(studio.el("cost-estimate")).toHaveText(" · about $0.175");
     await studio.generateAndReview("a lighthouse at dawn");
-    await expect(studio.el("detail-cost")).toHaveText("$0.167");
-    await expect(studio.el("session-spent")).toHaveText("Spent this session: $0.167");
+    await expect(studio.el("detail-cost")).toHaveText("$0.175");
+    await expect(studio.el("session-spent")).toHaveText("Spent this session: $0.175");
     await expect(studio.el("detail-provider")).toHaveText("OpenAI");
     await expect(studio.el("detail-revised-prompt")).toHaveText("A detailed rendering of: a lighthouse at dawn");
     await expect(studio.el("detail-retries")).toHaveText("0");

@@ -66,15 +66,19 @@ pub fn GeneratingView(
                             let id = id.clone();
                             Memo::new(move |_| !running.read().contains(&id))
                         };
-                        let now = move || progress.read().iter().find(|(i, _)| *i == id).map(|(_, p)| *p);
+                        let now = {
+                            let id = id.clone();
+                            Memo::new(move |_| progress.read().iter().find(|(i, _)| *i == id).map(|(_, p)| *p))
+                        };
                         view! {
                             <li data-testid="trying-on-engine" class:done=done>
                                 {label}
-                                <span class="hint">{move || match (done.get(), now()) {
+                                <span class="hint">{move || match (done.get(), now.get()) {
                                     (true, _) => t.answered.to_string(),
                                     (false, Some(now)) => format!(" · {}", (t.progress)(now)),
                                     (false, None) => t.working.to_string(),
                                 }}</span>
+                                <Preview src=Memo::new(move |_| if done.get() { None } else { preview_src(&id, now.get()) }) />
                             </li>
                         }
                     }).collect_view()}
@@ -83,6 +87,9 @@ pub fn GeneratingView(
             {move || (!several).then(|| progress.read().first().map(|(_, now)| view! {
                 <p class="progress" data-testid="generation-progress">{(t.progress)(*now)}</p>
             }))}
+            {(!several).then(|| view! {
+                <Preview src=Memo::new(move |_| progress.read().first().and_then(|(id, now)| preview_src(id, Some(*now)))) />
+            })}
             <p class="elapsed" data-testid="elapsed">{move || (t.elapsed)(elapsed.get())}</p>
             <button type="button" node_ref=cancel data-testid="cancel-button" on:click=move |_| send.run(Event::Cancel)>
                 {t.cancel}
@@ -90,6 +97,27 @@ pub fn GeneratingView(
         </section>
     }
     .into_any()
+}
+
+/// Where the newest rough preview of request `id` is, when its engine has streamed one. `?n=`
+/// names each new one, so the browser fetches it once and the `<img>` changes only then.
+fn preview_src(id: &str, now: Option<Progress>) -> Option<String> {
+    match now {
+        Some(Progress::Preview { number }) => {
+            Some(format!("/api/generation_preview/{id}?n={number}"))
+        }
+        _ => None,
+    }
+}
+
+/// One `<img>` kept while previews come, so each new one replaces the last without a blank.
+#[component]
+fn Preview(src: Memo<Option<String>>) -> impl IntoView {
+    view! {
+        <Show when=move || src.with(Option::is_some)>
+            <img class="preview" data-testid="generation-preview" src=move || src.get() alt=text().preview_alt />
+        </Show>
+    }
 }
 
 /// Asks the server once a second what each running request is doing.

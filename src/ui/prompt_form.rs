@@ -83,8 +83,7 @@ pub fn PromptForm(
     // The price of the picture, or of all of them when trying several engines.
     let t = text();
     let estimate = move || {
-        let price_of =
-            |model: &ModelInfo, quality: Option<&str>| model.prices.as_ref()?.of(quality);
+        let price_of = |model: &ModelInfo, quality: Option<&str>| model.price(quality);
         let main = model
             .read()
             .as_ref()
