@@ -7,11 +7,14 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
 
 /// `POST /api/generate_image` with `{"request": GenerateRequest}`; answers a `GeneratedImage`,
-/// or an `AppError` with the status `AppError::http_status` gives.
+/// or an `AppError` with the status `AppError::http_status` gives, its message in the language of
+/// the request (the switch's cookie, else `Accept-Language`).
 #[server(prefix = "/api", endpoint = "generate_image", input = Json, output = Json)]
 pub async fn generate_image(request: GenerateRequest) -> Result<GeneratedImage, AppError> {
+    use crate::i18n::{page_language, server::in_language};
     let state = crate::server::state::app_state()?;
-    with_status(crate::server::generate::generate(&state, request).await)
+    let work = crate::server::generate::generate(&state, request);
+    with_status(in_language(page_language(), work).await)
 }
 
 /// `POST /api/cancel_generation` with `{"request_id": "…"}`; true when it was running.

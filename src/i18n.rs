@@ -6,10 +6,15 @@
 //! page's switch, else `Accept-Language`), written into `<html lang>`, and read back from there by
 //! the browser, so both render the same words and hydration matches.
 //!
-//! What is not here yet: the server's messages (errors, refusals) are English in both.
+//! The server's messages (provider failures, busy refusals, refused uploads) are in
+//! `i18n/server.rs`, in the server build only. Not translated yet: input validation, and the
+//! provider's own words quoted inside a message.
+
+#[cfg(feature = "ssr")]
+pub mod server;
 
 use crate::fsm::Note;
-use crate::model::Progress;
+use crate::model::{megabytes, Progress};
 use leptos::prelude::*;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -113,11 +118,8 @@ pub fn page_language() -> Lang {
 
 #[cfg(feature = "ssr")]
 fn detect() -> Lang {
-    let Some(parts) = use_context::<axum::http::request::Parts>() else {
-        return Lang::En;
-    };
-    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-    Lang::of_request(header("cookie"), header("accept-language"))
+    use_context::<axum::http::request::Parts>()
+        .map_or(Lang::En, |parts| Lang::of_headers(&parts.headers))
 }
 
 #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
@@ -210,6 +212,8 @@ pub struct Text {
     pub attempt_of: fn(usize, usize, &str) -> String,
     pub refined: fn(&str) -> String,
     pub spent: fn(&str) -> String,
+    /// Follows a sum when `n` pictures in it had no known price.
+    pub unpriced: fn(usize) -> String,
     pub compare_alt: fn(usize) -> String,
     pub attempt_by: fn(usize, &str) -> String,
     pub approve: fn(usize) -> String,
@@ -241,6 +245,9 @@ pub struct Text {
     pub upload_unreadable: &'static str,
     pub upload_unreachable: &'static str,
     pub upload_refused: fn(u16) -> String,
+    /// Why an upload of `size` bytes (when known) is refused, `limit` being the most the server
+    /// takes. The page says it before sending; the server says the same when it receives one.
+    pub reference_too_large: fn(limit: u64, size: Option<u64>) -> String,
     pub takes_no_references: fn(&str) -> String,
     pub takes_at_most: fn(&str, usize) -> String,
     pub session_not_saved: &'static str,
@@ -340,6 +347,10 @@ pub static EN: Text = Text {
     attempt_of: |n, of, by| format!("Attempt {n} of {of} · {by}"),
     refined: |feedback| format!(" · refined: “{feedback}”"),
     spent: |amount| format!("Spent this session: {amount}"),
+    unpriced: |n| match n {
+        1 => " and 1 picture of unknown price".into(),
+        n => format!(" and {n} pictures of unknown price"),
+    },
     compare_alt: |n| format!("Attempt {n} (for comparison)"),
     attempt_by: |n, by| format!("Attempt {n} · {by}"),
     approve: |n| format!("Approve attempt {n}"),
@@ -368,6 +379,20 @@ pub static EN: Text = Text {
     upload_unreadable: "The server's answer to the upload could not be read; try again.",
     upload_unreachable: "The upload did not reach the server: check the connection and try again.",
     upload_refused: |status| format!("The server refused the upload (HTTP {status})."),
+    reference_too_large: |limit, size| {
+        let limit = megabytes(limit);
+        match size {
+            Some(size) => format!(
+                "This image is {}; a reference image may be at most {limit}. Scale it down or \
+                 save it as a JPEG, then upload it again.",
+                megabytes(size)
+            ),
+            None => format!(
+                "This image is larger than {limit}, the most a reference image may be. Scale it \
+                 down or save it as a JPEG, then upload it again."
+            ),
+        }
+    },
     takes_no_references: |label| format!("{label} takes no reference images; choose another model to use them."),
     takes_at_most: |label, max| format!("{label} takes at most {max}; remove one to add this one."),
     session_not_saved: "Browser storage is full: this session will not survive a reload.",
@@ -466,6 +491,7 @@ pub static ZH_CN: Text = Text {
     attempt_of: |n, of, by| format!("第 {n} 次尝试（共 {of} 次）· {by}"),
     refined: |feedback| format!(" · 已细化：“{feedback}”"),
     spent: |amount| format!("本次会话花费：{amount}"),
+    unpriced: |n| format!("，另有 {n} 张图片价格未知"),
     compare_alt: |n| format!("第 {n} 次尝试（用于比较）"),
     attempt_by: |n, by| format!("第 {n} 次尝试 · {by}"),
     approve: |n| format!("通过第 {n} 次尝试"),
@@ -494,6 +520,16 @@ pub static ZH_CN: Text = Text {
     upload_unreadable: "无法读取服务器对上传的回复，请重试。",
     upload_unreachable: "上传未能到达服务器：请检查网络连接后重试。",
     upload_refused: |status| format!("服务器拒绝了上传（HTTP {status}）。"),
+    reference_too_large: |limit, size| {
+        let limit = megabytes(limit);
+        match size {
+            Some(size) => format!(
+                "此图片为 {}；参考图最大 {limit}。请缩小或另存为 JPEG 后重新上传。",
+                megabytes(size)
+            ),
+            None => format!("此图片超过参考图的上限 {limit}。请缩小或另存为 JPEG 后重新上传。"),
+        }
+    },
     takes_no_references: |label| format!("{label} 不接受参考图；如需使用参考图，请换一个模型。"),
     takes_at_most: |label, max| format!("{label} 最多接受 {max} 张；移除一张后才能添加这张。"),
     session_not_saved: "浏览器存储已满：重新加载后本次会话将无法恢复。",

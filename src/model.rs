@@ -184,23 +184,6 @@ pub fn malformed_reference_id(id: &str) -> String {
     )
 }
 
-/// Why an upload of `size` bytes (when known) is refused, `limit` being the most the server takes.
-/// The page says it before sending; the server says the same when it receives one.
-pub fn reference_too_large(limit: u64, size: Option<u64>) -> String {
-    let limit = megabytes(limit);
-    match size {
-        Some(size) => format!(
-            "This image is {}; a reference image may be at most {limit}. Scale it down or save it \
-             as a JPEG, then upload it again.",
-            megabytes(size)
-        ),
-        None => format!(
-            "This image is larger than {limit}, the most a reference image may be. Scale it down \
-             or save it as a JPEG, then upload it again."
-        ),
-    }
-}
-
 /// "20 MB", "28.6 MB": decimal megabytes, as file managers show sizes.
 pub fn megabytes(bytes: u64) -> String {
     format!("{} MB", millions(bytes))

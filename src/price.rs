@@ -88,8 +88,9 @@ impl Spent {
         spent
     }
 
-    /// "$0.21 + ¥0.40", with "and 1 picture of unknown price" when some had none.
-    pub fn display(&self) -> String {
+    /// "$0.21 + ¥0.40", followed by `unpriced(n)` (" and 1 picture of unknown price", in the
+    /// page's language) when some had no price.
+    pub fn display(&self, unpriced: fn(usize) -> String) -> String {
         let mut text = self
             .by_currency
             .iter()
@@ -101,8 +102,7 @@ impl Spent {
         }
         match self.unpriced {
             0 => text,
-            1 => format!("{text} and 1 picture of unknown price"),
-            n => format!("{text} and {n} pictures of unknown price"),
+            n => text + &unpriced(n),
         }
     }
 }
@@ -168,10 +168,8 @@ mod tests {
             currency: "CNY".into(),
         };
         let spent = Spent::of([Some(&usd), Some(&usd), None, Some(&cny)]);
-        assert_eq!(
-            spent.display(),
-            "¥0.20 + $0.084 and 1 picture of unknown price"
-        );
-        assert_eq!(Spent::of([]).display(), "$0.00");
+        let unpriced = |n: usize| format!(" and {n} unpriced");
+        assert_eq!(spent.display(unpriced), "¥0.20 + $0.084 and 1 unpriced");
+        assert_eq!(Spent::of([]).display(unpriced), "$0.00");
     }
 }

@@ -239,6 +239,29 @@ async fn a_text_file_named_png_is_refused_as_not_an_image() {
 }
 
 #[tokio::test]
+async fn a_refusal_is_worded_in_the_language_the_request_asks_for() {
+    let studio = Studio::start(&[]).await;
+    let upload = |language: &'static str| {
+        client()
+            .post(studio.url(UPLOAD))
+            .header(CONTENT_TYPE, "image/png")
+            .header("accept-language", language)
+            .body(b"Meeting notes, not a picture.\n".to_vec())
+            .send()
+    };
+    let (_, chinese) = refusal(upload("zh-CN,zh;q=0.9,en;q=0.8").await.unwrap()).await;
+    assert_eq!(
+        chinese.to_string(),
+        "此文件不是 PNG、JPEG 或 WebP 图片；请上传这三种格式之一（HEIC、GIF 等格式需先转换）。"
+    );
+    let (_, english) = refusal(upload("en-GB").await.unwrap()).await;
+    assert!(
+        english.to_string().starts_with("This file is not a PNG"),
+        "{english}"
+    );
+}
+
+#[tokio::test]
 async fn a_body_over_the_limit_is_refused_with_the_limit_declared_or_chunked() {
     let studio = Studio::start(&[]).await;
     // Declared: refused from the headers, before a byte of the body is sent.

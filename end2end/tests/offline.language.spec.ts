@@ -15,6 +15,20 @@ test.describe("in Simplified Chinese (Accept-Language: zh-CN)", () => {
     await expect(studio.el("approve-button")).toHaveText("通过第 1 次尝试");
     await expect(studio.el("announcer")).toHaveText("第 1 次尝试（共 1 次）可以审阅了。");
   });
+
+  test("refused uploads are explained in Chinese, by the page and by the server", async ({ studio }) => {
+    await studio.open();
+    await studio.el("reference-input").setInputFiles([
+      { name: "notes.png", mimeType: "image/png", buffer: Buffer.from("these are my notes, not a picture\n") },
+      { name: "huge.jpg", mimeType: "image/jpeg", buffer: Buffer.alloc(30_000_000, 0xff) },
+    ]);
+    const errors = studio.el("upload-error");
+    await expect(errors).toHaveCount(2);
+    // The server's refusal, in the language the upload's request asked for.
+    await expect(errors.filter({ hasText: "notes.png" })).toContainText("此文件不是 PNG、JPEG 或 WebP 图片");
+    // The page's own, before sending.
+    await expect(errors.filter({ hasText: "huge.jpg" })).toContainText("此图片为 30 MB；参考图最大 20 MB。");
+  });
 });
 
 test.describe("the language switch", () => {

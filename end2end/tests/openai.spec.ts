@@ -101,3 +101,15 @@ test.describe("OpenAI engine (against the mock OpenAI server)", () => {
     await expect(studio.el("info-message")).toContainText("reloaded during a generation");
   });
 });
+
+test.describe("OpenAI engine, in Simplified Chinese (Accept-Language: zh-CN)", () => {
+  test.use({ locale: "zh-CN" });
+
+  test("a provider's failure is explained in the page's language", async ({ studio, mock }) => {
+    await mock.script([{ respond: "invalid_api_key" }]);
+    await studio.open();
+    await studio.generate("安静的图书馆");
+    await expect(studio.el("error-message")).toHaveText("OpenAI 拒绝了 API 密钥（401）：请检查 OPENAI_API_KEY");
+    await expect(studio.el("prompt-input")).toHaveValue("安静的图书馆");
+  });
+});

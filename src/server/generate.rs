@@ -2,6 +2,7 @@
 //! turn its outcome into the picture or an error a person can act on.
 
 use crate::error::AppError;
+use crate::i18n::server::{language, BusyReason};
 use crate::model::{
     shorten, validate_request, GenerateRequest, GeneratedImage, Progress, ECHO_CHARS,
 };
@@ -194,19 +195,18 @@ fn busy(state: &AppState, engine: &str, refusal: Refusal) -> AppError {
         .map(|p| p.info().label.clone())
         .unwrap_or_else(|| engine.to_string());
     let retry_after_secs = state.settings.generation.retry_after_secs;
-    let why = match refusal {
-        Refusal::QueueFull(limit) => format!(
-            "{label} is busy: {} generations are running and {} waiting, its most",
-            limit.max_running, limit.max_queued
-        ),
-        Refusal::WaitedTooLong { waited } => format!(
-            "{label} is busy: no turn came within {} s",
-            waited.as_secs()
-        ),
+    let reason = match refusal {
+        Refusal::QueueFull(limit) => BusyReason::QueueFull {
+            running: limit.max_running,
+            queued: limit.max_queued,
+        },
+        Refusal::WaitedTooLong { waited } => BusyReason::WaitedTooLong {
+            seconds: waited.as_secs(),
+        },
     };
     tracing::warn!(engine, ?refusal, "refused: engine busy");
     AppError::Busy {
-        message: format!("{why}. Try again in {retry_after_secs} s; nothing was lost."),
+        message: (language().server_text().busy)(&label, &reason, retry_after_secs),
         retry_after_secs,
     }
 }

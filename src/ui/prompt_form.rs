@@ -106,7 +106,7 @@ pub fn PromptForm(
             )
         });
         let all: Vec<Option<Price>> = std::iter::once(main).chain(theirs).collect();
-        let sum = Spent::of(all.iter().map(Option::as_ref)).display();
+        let sum = Spent::of(all.iter().map(Option::as_ref)).display(t.unpriced);
         format!(" · {}", (t.about)(&sum))
     };
     let submit = move || {

@@ -72,7 +72,8 @@ pub fn ReviewView(
         }
     };
     // The attempts cannot change while this view lasts, so neither can the sum.
-    let spent = (t.spent)(&Spent::of(attempts.iter().map(|a| a.image.cost.as_ref())).display());
+    let spent =
+        (t.spent)(&Spent::of(attempts.iter().map(|a| a.image.cost.as_ref())).display(t.unpriced));
     let compared = {
         let attempts = attempts.clone();
         move || {

@@ -47,7 +47,7 @@ pub async fn login_form(
     };
     let form = LoginPage {
         stylesheet: stylesheet_href(&state.leptos_options),
-        lang: language(&headers),
+        lang: Lang::of_headers(&headers),
         users: access.has_users(),
         token: access.has_token(),
         name: "",
@@ -103,7 +103,7 @@ pub async fn login_submit(State(state): State<AppState>, request: Request) -> Re
             let lang = if json {
                 Lang::En
             } else {
-                language(&parts.headers)
+                Lang::of_headers(&parts.headers)
             };
             let text = lang.text();
             let message = if credentials.name.trim().is_empty() {
@@ -233,12 +233,6 @@ fn render(form: &LoginPage) -> String {
         title = text.login_title,
         submit = text.login_submit,
     )
-}
-
-/// The page's language, as the studio chooses it (see `i18n`).
-fn language(headers: &HeaderMap) -> Lang {
-    let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
-    Lang::of_request(header("cookie"), header("accept-language"))
 }
 
 fn escape(text: &str) -> String {

@@ -1,4 +1,5 @@
 use crate::error::{AppError, ProviderFailure};
+use crate::i18n::server::{language, FailureWords};
 use crate::server::flow::{AttemptTimedOut, Attempts, Retryable};
 use std::time::Duration;
 
@@ -52,72 +53,23 @@ impl ProviderError {
         }
     }
 
-    /// Says what went wrong, with what was tried, in words a person can act on.
+    /// Says what went wrong, with what was tried, in words a person can act on, in the language
+    /// of the request.
     pub fn to_app_error(&self, attempts: &Attempts) -> AppError {
-        let provider = &self.provider;
-        let status = self.status.map(|s| format!(" ({s})")).unwrap_or_default();
-        let detail = &self.detail;
-        let tried = retry_summary(attempts);
-        let message = match self.failure {
-            ProviderFailure::NotConfigured => {
-                format!("{provider} is not configured on this server: {detail}")
-            }
-            ProviderFailure::Auth => format!(
-                "{provider} rejected the API key{status}: check {}",
-                self.key_env
-            ),
-            ProviderFailure::Forbidden => format!("{provider} refused access{status}: {detail}"),
-            ProviderFailure::ContentRejected => {
-                format!("The prompt was blocked by {provider}'s safety system{}. Rephrase it and try again.", categories(detail))
-            }
-            ProviderFailure::RateLimited => format!("{provider} is rate limiting; {tried}"),
-            ProviderFailure::QuotaExhausted => {
-                format!("{provider} says the account has no quota left{status}: check its plan and billing")
-            }
-            ProviderFailure::BadRequest => {
-                format!("{provider} rejected the request{status}: {detail}")
-            }
-            ProviderFailure::NotFound => {
-                format!("{provider} does not know that model{status}: {detail}")
-            }
-            ProviderFailure::Timeout => {
-                format!("{provider} did not answer in time ({detail}); {tried}")
-            }
-            ProviderFailure::Unavailable => {
-                format!("{provider} had a server error{status}; {tried}")
-            }
-            ProviderFailure::Network => format!("Could not reach {provider} ({detail}); {tried}"),
-            ProviderFailure::BadResponse => {
-                format!("{provider} sent an answer without a usable image: {detail}")
-            }
+        let words = FailureWords {
+            failure: self.failure,
+            provider: &self.provider,
+            status: self.status,
+            detail: &self.detail,
+            key_env: &self.key_env,
+            calls: attempts.calls,
+            seconds: attempts.elapsed.as_secs_f64().round() as u64,
         };
         AppError::Provider {
             failure: self.failure,
-            message,
+            message: (language().server_text().provider_failure)(&words),
             provider_calls: attempts.calls,
         }
-    }
-}
-
-fn retry_summary(attempts: &Attempts) -> String {
-    match attempts.calls.saturating_sub(1) {
-        0 => "no retry was possible in the time allowed.".to_string(),
-        retries => {
-            let plural = if retries == 1 { "" } else { "s" };
-            format!(
-                "retried {retries} time{plural} over {} s",
-                attempts.elapsed.as_secs_f64().round() as u64
-            )
-        }
-    }
-}
-
-/// The moderation detail is a category list like "sexual, violence"; show it when present.
-fn categories(detail: &str) -> String {
-    if detail.is_empty() {
-        String::new()
-    } else {
-        format!(" ({detail})")
     }
 }
 

@@ -16,9 +16,9 @@
 use super::normalize::{normalize, read_header, Header, ImageLimits, Unusable};
 use super::store::{hex, ReferenceStore, StoredFormat, TempFile};
 use crate::error::AppError;
-use crate::model::{
-    is_reference_id, malformed_reference_id, millions, reference_too_large, ReferenceImage,
-};
+use crate::i18n::server::{in_language, language, UploadRefusal};
+use crate::i18n::Lang;
+use crate::model::{is_reference_id, malformed_reference_id, millions, ReferenceImage};
 use crate::server::config::Settings;
 use crate::server::http::api_gate::media_type;
 use crate::server::http::body::{check_declared_length, declared_length, BodyError, BoundedBody};
@@ -75,7 +75,12 @@ pub async fn upload_reference(
     body: Body,
 ) -> Response {
     let started = Instant::now();
-    match store_upload(&state, &headers, body).await {
+    // Refusals are worded in the language of the page that sent the file.
+    let stored = in_language(
+        Lang::of_headers(&headers),
+        store_upload(&state, &headers, body),
+    );
+    match stored.await {
         Ok(reference) => {
             tracing::info!(
                 id = %reference.id,
@@ -297,40 +302,32 @@ fn refused(status: StatusCode, message: impl Into<String>) -> AppError {
 fn too_large(limit: usize, declared: Option<u64>) -> AppError {
     refused(
         StatusCode::PAYLOAD_TOO_LARGE,
-        reference_too_large(limit as u64, declared),
+        (language().text().reference_too_large)(limit as u64, declared),
     )
 }
 
 fn unusable(why: Unusable) -> AppError {
-    let unprocessable = |message: String| refused(StatusCode::UNPROCESSABLE_ENTITY, message);
-    match why {
-        Unusable::NotAnImage => refused(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "This file is not a PNG, JPEG or WebP image; upload one of those (HEIC, GIF and other \
-             formats need converting first).",
-        ),
+    let refusal = match why {
+        Unusable::NotAnImage => UploadRefusal::NotAnImage,
         Unusable::TooManyPixels {
             width,
             height,
             max_pixels,
-        } => unprocessable(format!(
-            "This image is {width} × {height} pixels ({} megapixels); a reference image may have \
-             at most {} megapixels. Scale it down and upload it again.",
-            millions(width.saturating_mul(height)),
-            millions(max_pixels)
-        )),
-        Unusable::OverMemoryBudget => unprocessable(
-            "This image needs more memory to decode than the server allows for a reference \
-             image; scale it down and upload it again."
-                .into(),
-        ),
-        Unusable::Damaged => unprocessable(
-            "This image could not be read: the file is damaged or cut short. Save or export it \
-             again, then upload the new file."
-                .into(),
-        ),
-        Unusable::Encoding(cause) => internal(&format!("encoding a reference: {cause}")),
-    }
+        } => UploadRefusal::TooManyPixels {
+            width,
+            height,
+            megapixels: millions(width.saturating_mul(height)),
+            max_megapixels: millions(max_pixels),
+        },
+        Unusable::OverMemoryBudget => UploadRefusal::OverMemoryBudget,
+        Unusable::Damaged => UploadRefusal::Damaged,
+        Unusable::Encoding(cause) => return internal(&format!("encoding a reference: {cause}")),
+    };
+    let status = match refusal {
+        UploadRefusal::NotAnImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    refused(status, (language().server_text().upload_refused)(&refusal))
 }
 
 fn io_failed(error: std::io::Error) -> AppError {

@@ -3,7 +3,6 @@
 
 use super::{PickerContext, Upload};
 use crate::fsm::Event;
-use crate::model::reference_too_large;
 use crate::ui::upload::upload;
 use leptos::ev;
 use leptos::prelude::*;
@@ -104,7 +103,7 @@ fn add(context: PickerContext, files: Vec<File>) {
                 _ => (t.takes_at_most)(&label, max),
             })
         } else if limit > 0 && size > limit {
-            Some(reference_too_large(limit, Some(size)))
+            Some((t.reference_too_large)(limit, Some(size)))
         } else {
             None
         };
