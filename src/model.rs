@@ -63,6 +63,14 @@ pub struct ModelInfo {
     /// How many reference images the model takes with a prompt; 0 when it takes none.
     #[serde(default)]
     pub max_references: u32,
+    /// The largest reference image the provider takes, in bytes (Ark: 10 MB each); 0 when it
+    /// sets no limit of its own.
+    #[serde(default)]
+    pub max_reference_bytes: u64,
+    /// The most all of a request's reference images may weigh together (Ideogram: 10 MB); 0
+    /// when there is no such limit.
+    #[serde(default)]
+    pub max_reference_total_bytes: u64,
     /// How many rough previews the provider streams while it draws (OpenAI's
     /// `partial_images`, 0–3); 0 asks for the finished picture alone.
     #[serde(default)]
@@ -557,6 +565,47 @@ pub fn validate_references(
     }
 }
 
+/// References no heavier than the model takes, each and together; `sizes` are the stored bytes
+/// of each, in the request's order. (Stored references are at most 2048 pixels a side, but a
+/// detailed PNG that size can still pass 10 MB.)
+pub fn validate_reference_sizes(
+    sizes: &[u64],
+    model: &ModelInfo,
+    label: &str,
+) -> Result<(), AppError> {
+    let each = model.max_reference_bytes;
+    if let Some((n, size)) = sizes
+        .iter()
+        .enumerate()
+        .find(|(_, s)| each > 0 && **s > each)
+    {
+        return Err(invalid(
+            "references",
+            format!(
+                "{label} takes reference images of at most {} each; reference {} is {}. Remove \
+                 it, or upload a smaller copy (a JPEG is usually far smaller).",
+                megabytes(each),
+                n + 1,
+                megabytes(*size)
+            ),
+        ));
+    }
+    let total: u64 = sizes.iter().sum();
+    let limit = model.max_reference_total_bytes;
+    if limit > 0 && total > limit {
+        return Err(invalid(
+            "references",
+            format!(
+                "{label} takes at most {} of reference images in all; these come to {}. Remove \
+                 one, or upload smaller copies.",
+                megabytes(limit),
+                megabytes(total)
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn invalid(field: &str, message: String) -> AppError {
     AppError::InvalidInput {
         field: field.into(),
@@ -683,6 +732,8 @@ pub(crate) mod test_support {
                 custom_palette: false,
                 prices: None,
                 max_references: 0,
+                max_reference_bytes: 0,
+                max_reference_total_bytes: 0,
                 partial_images: 0,
             }],
         }
@@ -927,6 +978,36 @@ mod tests {
             error.to_string(),
             "\"teal\" is not a colour; write it as #rgb or #rrggbb."
         );
+    }
+
+    #[test]
+    fn references_heavier_than_the_provider_takes_are_refused_each_and_together() {
+        let mut model = engine().models.remove(0);
+        let sizes = [3_000_000, 12_400_000];
+        assert!(
+            validate_reference_sizes(&sizes, &model, "Doubao").is_ok(),
+            "no limit set"
+        );
+        model.max_reference_bytes = 10_000_000;
+        assert_eq!(
+            validate_reference_sizes(&sizes, &model, "Doubao")
+                .unwrap_err()
+                .to_string(),
+            "Doubao takes reference images of at most 10 MB each; reference 2 is 12.4 MB. Remove \
+             it, or upload a smaller copy (a JPEG is usually far smaller)."
+        );
+        model.max_reference_bytes = 0;
+        model.max_reference_total_bytes = 10_000_000;
+        let error = validate_reference_sizes(&sizes, &model, "Ideogram").unwrap_err();
+        assert!(
+            matches!(&error, AppError::InvalidInput { field, .. } if field == "references"),
+            "{error:?}"
+        );
+        assert!(
+            error.to_string().contains("these come to 15.4 MB"),
+            "{error}"
+        );
+        assert!(validate_reference_sizes(&[4_000_000, 6_000_000], &model, "Ideogram").is_ok());
     }
 
     #[test]

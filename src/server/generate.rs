@@ -4,7 +4,8 @@
 use crate::error::AppError;
 use crate::i18n::server::{language, BusyReason};
 use crate::model::{
-    shorten, validate_request, GenerateRequest, GeneratedImage, Progress, ECHO_CHARS,
+    shorten, validate_reference_sizes, validate_request, GenerateRequest, GeneratedImage, Progress,
+    ECHO_CHARS,
 };
 use crate::server::admission::Refusal;
 use crate::server::fallback::{plan, Plan};
@@ -26,8 +27,12 @@ pub async fn generate(
         .providers
         .get(&request.engine)
         .ok_or_else(|| unknown_engine(state, &request.engine))?;
-    validate_request(&request, provider.info())?;
+    let info = provider.info();
+    validate_request(&request, info)?;
     let references = stored_references(state, &request.references).await?;
+    let model = info.model_or_default(&request.model);
+    let sizes: Vec<u64> = references.iter().map(|r| r.bytes).collect();
+    validate_reference_sizes(&sizes, model, &info.label_with(model))?;
     let span =
         tracing::info_span!("generate", request_id = %request.request_id, engine = %request.engine);
     run_cancellable(state, request, references)
