@@ -249,6 +249,12 @@ pub struct Text {
     /// takes. The page says it before sending; the server says the same when it receives one.
     pub reference_too_large: fn(limit: u64, size: Option<u64>) -> String,
     pub takes_no_references: fn(&str) -> String,
+    /// A request naming more references than the model takes: (label, most, named).
+    pub too_many_references: fn(&str, usize, usize) -> String,
+    /// An empty text field ("prompt", "feedback", "negative prompt").
+    pub text_empty: fn(&str) -> String,
+    /// A text field too long for the provider: (field, length, provider, most).
+    pub text_too_long: fn(&str, usize, &str, usize) -> String,
     pub takes_at_most: fn(&str, usize) -> String,
     pub session_not_saved: &'static str,
     pub storage_unavailable: fn(&str) -> String,
@@ -394,6 +400,18 @@ pub static EN: Text = Text {
         }
     },
     takes_no_references: |label| format!("{label} takes no reference images; choose another model to use them."),
+    too_many_references: |label, max, named| {
+        let takes = match max {
+            0 => "takes no reference images".to_string(),
+            1 => "takes at most 1 reference image".to_string(),
+            n => format!("takes at most {n} reference images"),
+        };
+        format!("{label} {takes}; remove {} of the {named}.", named - max)
+    },
+    text_empty: |field| format!("The {field} is empty: describe the picture you want."),
+    text_too_long: |field, length, provider, max| {
+        format!("The {field} is {length} characters long; {provider} accepts at most {max}.")
+    },
     takes_at_most: |label, max| format!("{label} takes at most {max}; remove one to add this one."),
     session_not_saved: "Browser storage is full: this session will not survive a reload.",
     storage_unavailable: |why| format!("Browser storage is unavailable ({why})"),
@@ -531,6 +549,20 @@ pub static ZH_CN: Text = Text {
         }
     },
     takes_no_references: |label| format!("{label} 不接受参考图；如需使用参考图，请换一个模型。"),
+    too_many_references: |label, max, named| match max {
+        0 => format!("{label} 不接受参考图；请移除全部 {named} 张。"),
+        _ => format!(
+            "{label} 最多接受 {max} 张参考图；请从 {named} 张中移除 {} 张。",
+            named - max
+        ),
+    },
+    text_empty: |field| format!("{}为空：请描述你想要的图片。", field_name(field)),
+    text_too_long: |field, length, provider, max| {
+        format!(
+            "{}长 {length} 个字符；{provider} 最多接受 {max} 个。",
+            field_name(field)
+        )
+    },
     takes_at_most: |label, max| format!("{label} 最多接受 {max} 张；移除一张后才能添加这张。"),
     session_not_saved: "浏览器存储已满：重新加载后本次会话将无法恢复。",
     storage_unavailable: |why| format!("浏览器存储不可用（{why}）"),
@@ -546,6 +578,16 @@ pub static ZH_CN: Text = Text {
     login_wrong_token: "访问令牌不正确。",
     login_wrong_password: "用户名和密码不匹配。",
 };
+
+/// A request field's name in Chinese, for the messages about it.
+fn field_name(field: &str) -> &str {
+    match field {
+        "prompt" => "提示词",
+        "feedback" => "修改意见",
+        "negative prompt" => "反向提示词",
+        other => other,
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -2,6 +2,7 @@
 //! back, and what each engine can do. Plain data, no behaviour beyond validation.
 
 use crate::error::AppError;
+use crate::i18n::Text;
 use crate::price::{Price, Prices};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -423,20 +424,19 @@ pub fn validate_text(
     text: &str,
     max_chars: usize,
     provider: &str,
+    t: &Text,
 ) -> Result<(), AppError> {
     let length = text.chars().count();
     if text.chars().all(is_invisible) {
         return Err(AppError::InvalidInput {
             field: field.to_string(),
-            message: format!("The {field} is empty: describe the picture you want."),
+            message: (t.text_empty)(field),
         });
     }
     if length > max_chars {
         return Err(AppError::InvalidInput {
             field: field.to_string(),
-            message: format!(
-                "The {field} is {length} characters long; {provider} accepts at most {max_chars}."
-            ),
+            message: (t.text_too_long)(field, length, provider, max_chars),
         });
     }
     Ok(())
@@ -500,19 +500,11 @@ pub fn validate_request(request: &GenerateRequest, engine: &EngineInfo) -> Resul
         }
     };
     let label = engine.label_with(model);
-    validate_text(
-        "prompt",
-        &request.prompt,
-        engine.max_prompt_chars,
-        &engine.provider,
-    )?;
+    let t = request_words();
+    let (max_chars, provider) = (engine.max_prompt_chars, &engine.provider);
+    validate_text("prompt", &request.prompt, max_chars, provider, t)?;
     for feedback in &request.refinements {
-        validate_text(
-            "feedback",
-            feedback,
-            engine.max_prompt_chars,
-            &engine.provider,
-        )?;
+        validate_text("feedback", feedback, max_chars, provider, t)?;
     }
     if !model.sizes.contains(&request.size) {
         return Err(AppError::InvalidInput {
@@ -533,7 +525,16 @@ pub fn validate_request(request: &GenerateRequest, engine: &EngineInfo) -> Resul
         }
     }
     validate_styling(&request.styling, model, &label, engine)?;
-    validate_references(&request.references, model, &label)
+    validate_references(&request.references, model, &label, t)
+}
+
+/// The words a request's refusals are given in: on the server, the language of the request being
+/// answered (`i18n::server`); the page words its own checks with its own `Text`.
+fn request_words() -> &'static Text {
+    #[cfg(feature = "ssr")]
+    return crate::i18n::server::language().text();
+    #[cfg(not(feature = "ssr"))]
+    return crate::i18n::Lang::En.text();
 }
 
 /// As many reference ids as the model takes, each one well formed. (Whether the server still has
@@ -542,22 +543,12 @@ pub fn validate_references(
     references: &[String],
     model: &ModelInfo,
     label: &str,
+    t: &Text,
 ) -> Result<(), AppError> {
     let max = model.max_references as usize;
     if references.len() > max {
-        let takes = match max {
-            0 => "takes no reference images".to_string(),
-            1 => "takes at most 1 reference image".to_string(),
-            n => format!("takes at most {n} reference images"),
-        };
-        let extra = references.len() - max;
-        return Err(invalid(
-            "references",
-            format!(
-                "{label} {takes}; remove {extra} of the {}.",
-                references.len()
-            ),
-        ));
+        let message = (t.too_many_references)(label, max, references.len());
+        return Err(invalid("references", message));
     }
     match references.iter().find(|id| !is_reference_id(id)) {
         Some(bad) => Err(invalid("references", malformed_reference_id(bad))),
@@ -627,11 +618,13 @@ fn validate_styling(
                 format!("{label} takes no negative prompt; describe what to avoid in the prompt."),
             ));
         }
+        let (max_chars, provider) = (engine.max_prompt_chars, &engine.provider);
         validate_text(
             "negative prompt",
             negative,
-            engine.max_prompt_chars,
-            &engine.provider,
+            max_chars,
+            provider,
+            request_words(),
         )
         .map_err(|e| invalid("negative_prompt", e.to_string()))?;
     }

@@ -258,6 +258,24 @@ async fn invalid_request_answers_400_with_the_json_app_error() {
 }
 
 #[tokio::test]
+async fn refusals_are_worded_in_the_language_the_request_asks_for() {
+    let router = build_router(offline_state());
+    let mut request = post_json(
+        "/api/generate_image",
+        &generate_body(&offline_request("http-zh", "   ")),
+    );
+    request
+        .headers_mut()
+        .insert(header::ACCEPT_LANGUAGE, "zh-CN,zh;q=0.9".parse().unwrap());
+    let answer = send(&router, request).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.text());
+    assert_eq!(
+        answer.json::<AppError>().to_string(),
+        "提示词为空：请描述你想要的图片。"
+    );
+}
+
+#[tokio::test]
 async fn provider_errors_over_http_never_show_the_api_key() {
     let mock = start_mock().await;
     mock.script(vec![Step::InvalidApiKey { delay_ms: 0 }]);

@@ -16,6 +16,13 @@ test.describe("in Simplified Chinese (Accept-Language: zh-CN)", () => {
     await expect(studio.el("announcer")).toHaveText("第 1 次尝试（共 1 次）可以审阅了。");
   });
 
+  test("a prompt too long is explained in Chinese as it is typed", async ({ studio }) => {
+    await studio.open();
+    await studio.el("prompt-input").fill("竹".repeat(32_001));
+    await expect(studio.el("error-message")).toHaveText("提示词长 32001 个字符；Offline engine 最多接受 32000 个。");
+    await expect(studio.el("generate-button")).toBeDisabled();
+  });
+
   test("refused uploads are explained in Chinese, by the page and by the server", async ({ studio }) => {
     await studio.open();
     await studio.el("reference-input").setInputFiles([

@@ -57,13 +57,21 @@ pub fn PromptForm(
         send,
     };
     // Too long is said as you type, not after a round trip.
+    let words = text();
     let length_error = Memo::new(move |_| {
         let engine = engine.get()?;
         let prompt = draft.read().prompt.clone();
         let too_long = prompt.chars().count() > engine.max_prompt_chars;
         too_long
             .then(|| {
-                validate_text("prompt", &prompt, engine.max_prompt_chars, &engine.provider).err()
+                validate_text(
+                    "prompt",
+                    &prompt,
+                    engine.max_prompt_chars,
+                    &engine.provider,
+                    words,
+                )
+                .err()
             })
             .flatten()
     });

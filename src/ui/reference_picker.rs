@@ -63,7 +63,7 @@ impl PickerContext {
             .iter()
             .map(|r| r.id.clone())
             .collect();
-        validate_references(&ids, model.as_ref()?, &self.label())
+        validate_references(&ids, model.as_ref()?, &self.label(), text())
             .err()
             .map(|e| e.to_string())
     }
