@@ -39,7 +39,7 @@ pub async fn list_engines() -> Result<EngineCatalog, AppError> {
     let state = crate::server::state::app_state()?;
     Ok(EngineCatalog {
         max_upload_bytes: state.settings.limits.max_upload_bytes as u64,
-        ..state.providers.catalog()
+        ..state.providers.catalog_in(crate::i18n::page_language())
     })
 }
 

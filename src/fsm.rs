@@ -49,10 +49,14 @@ pub enum Notice {
     Info(String),
     /// Something the studio itself says, shown in the page's language.
     Note(Note),
+    /// A problem the studio itself finds, shown as an error in the page's language.
+    Problem(Note),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Note {
+    /// Generate was pressed with no prompt.
+    EmptyPrompt,
     Cancelled,
     ReloadedDuringGeneration,
     /// Every request of a generation ended without a picture or a failure (not expected).
@@ -410,10 +414,7 @@ fn transition(stage: Stage, event: Event) -> (Stage, Vec<Command>) {
 /// A first generation from the draft: refused, with a word, when there is no prompt.
 fn start_from_input(draft: Draft, requests: Vec<GenerateRequest>) -> (Stage, Vec<Command>) {
     if draft.prompt.trim().is_empty() {
-        let notice = Notice::Error(AppError::InvalidInput {
-            field: "prompt".into(),
-            message: "The prompt is empty: describe the picture you want.".into(),
-        });
+        let notice = Notice::Problem(Note::EmptyPrompt);
         return (
             Stage::InitialInput {
                 draft,

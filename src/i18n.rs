@@ -147,6 +147,10 @@ pub struct Text {
     pub engine_list_failed: fn(&str) -> String,
     pub dismiss: &'static str,
     pub note: fn(Note) -> &'static str,
+    /// The browser could not reach the server (the browser's own reason).
+    pub server_unreachable: fn(&str) -> String,
+    /// The server's answer could not be read.
+    pub answer_unreadable: &'static str,
     // Announcements for screen readers.
     pub said_failed: &'static str,
     pub said_ready: &'static str,
@@ -280,12 +284,17 @@ pub static EN: Text = Text {
     engine_list_failed: |error| format!("Could not load the engine list: {error}"),
     dismiss: "Dismiss",
     note: |note| match note {
+        Note::EmptyPrompt => "The prompt is empty: describe the picture you want.",
         Note::Cancelled => "Generation cancelled.",
         Note::ReloadedDuringGeneration => {
             "The page was reloaded during a generation, so that generation was abandoned."
         }
         Note::NothingMade => "Nothing was made.",
     },
+    server_unreachable: |detail| {
+        format!("Could not reach the Proofsheet server ({detail}). Check that it is running, then try again.")
+    },
+    answer_unreadable: "The server's answer could not be read. Try again; if it persists, the request may be too large.",
     said_failed: "Generation failed.",
     said_ready: "Ready for a prompt.",
     said_generating: |n| format!("Generating attempt {n}…"),
@@ -436,10 +445,15 @@ pub static ZH_CN: Text = Text {
     engine_list_failed: |error| format!("无法加载引擎列表：{error}"),
     dismiss: "关闭",
     note: |note| match note {
+        Note::EmptyPrompt => "提示词为空：请描述你想要的图片。",
         Note::Cancelled => "已取消生成。",
         Note::ReloadedDuringGeneration => "生成过程中页面被重新加载，该次生成已放弃。",
         Note::NothingMade => "没有生成任何图片。",
     },
+    server_unreachable: |detail| {
+        format!("无法连接 Proofsheet 服务器（{detail}）。请确认它正在运行，然后重试。")
+    },
+    answer_unreadable: "无法读取服务器的答复。请重试；如果仍然出现，可能是请求过大。",
     said_failed: "生成失败。",
     said_ready: "可以输入提示词了。",
     said_generating: |n| format!("正在生成第 {n} 次尝试…"),

@@ -16,6 +16,14 @@ test.describe("in Simplified Chinese (Accept-Language: zh-CN)", () => {
     await expect(studio.el("announcer")).toHaveText("第 1 次尝试（共 1 次）可以审阅了。");
   });
 
+  test("engines without their keys say in Chinese what to set", async ({ studio }) => {
+    await studio.open();
+    await expect(studio.el("unavailable-engines").locator("li")).toContainText([
+      "请在服务器上设置 OPENAI_API_KEY，才能使用 OpenAI。",
+      "请在服务器上设置 GEMINI_API_KEY，才能使用 Gemini。",
+    ]);
+  });
+
   test("a prompt too long is explained in Chinese as it is typed", async ({ studio }) => {
     await studio.open();
     await studio.el("prompt-input").fill("竹".repeat(32_001));

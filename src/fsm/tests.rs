@@ -122,7 +122,7 @@ fn blank_prompt_stays_in_input_with_an_error_and_no_command() {
     assert!(matches!(
         stage,
         Stage::InitialInput {
-            notice: Some(Notice::Error(_)),
+            notice: Some(Notice::Problem(Note::EmptyPrompt)),
             ..
         }
     ));

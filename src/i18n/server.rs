@@ -65,6 +65,8 @@ pub struct ServerText {
     pub provider_failure: fn(&FailureWords) -> String,
     pub busy: fn(label: &str, reason: &BusyReason, retry_after_secs: u64) -> String,
     pub upload_refused: fn(&UploadRefusal) -> String,
+    /// What an engine without its key says in the picker: (key variable, engine label).
+    pub missing_key: fn(&str, &str) -> String,
 }
 
 impl Lang {
@@ -83,6 +85,7 @@ impl Lang {
 }
 
 static EN: ServerText = ServerText {
+    missing_key: |key_env, label| format!("Set {key_env} on the server to use {label}."),
     provider_failure: |w| {
         let FailureWords {
             provider,
@@ -168,6 +171,7 @@ static EN: ServerText = ServerText {
 };
 
 static ZH_CN: ServerText = ServerText {
+    missing_key: |key_env, label| format!("请在服务器上设置 {key_env}，才能使用 {label}。"),
     provider_failure: |w| {
         let FailureWords {
             provider,

@@ -18,6 +18,7 @@ pub mod replicate;
 pub use error::ProviderError;
 
 use crate::error::ProviderFailure;
+use crate::i18n::Lang;
 use crate::model::{EngineCatalog, EngineInfo, GenerateRequest, ModelInfo, Palette};
 use crate::server::config::{ProviderSettings, Settings};
 use crate::server::references::Reference;
@@ -49,6 +50,10 @@ pub struct ProviderImage {
 
 pub trait ImageProvider: Send + Sync {
     fn info(&self) -> &EngineInfo;
+    /// Why the engine cannot be used, worded in `lang`; `None` when it can.
+    fn unavailable_in(&self, _lang: Lang) -> Option<String> {
+        None
+    }
     /// One provider call; the caller owns retries, timeouts and cancellation. `references` are
     /// the images `request.references` names, in its order, read once for every attempt.
     fn generate<'a>(
@@ -146,8 +151,17 @@ impl ProviderRegistry {
     }
 
     pub fn catalog(&self) -> EngineCatalog {
+        self.catalog_in(Lang::En)
+    }
+
+    /// The engines as the picker lists them, what an unavailable one lacks worded in `lang`.
+    pub fn catalog_in(&self, lang: Lang) -> EngineCatalog {
+        let engine = |p: &Arc<dyn ImageProvider>| EngineInfo {
+            unavailable: p.unavailable_in(lang),
+            ..p.info().clone()
+        };
         EngineCatalog {
-            engines: self.providers.iter().map(|p| p.info().clone()).collect(),
+            engines: self.providers.iter().map(engine).collect(),
             default_engine: self.default_engine.clone(),
             max_upload_bytes: 0,
         }
@@ -179,8 +193,9 @@ fn provider_for(
         _ => {}
     }
     let Some(api_key) = entry.api_key.clone() else {
-        let info = entry.engine_info(false, Some(entry.missing_key()));
-        return Ok(Some(Arc::new(Unavailable { info })));
+        let info = entry.engine_info(false, Some(entry.missing_key(Lang::En)));
+        let entry = entry.clone();
+        return Ok(Some(Arc::new(Unavailable { info, entry })));
     };
     let fetcher = || entry.result_fetcher(results);
     let provider: Arc<dyn ImageProvider> = match entry.kind.as_str() {
@@ -241,11 +256,16 @@ pub fn sent_if_changed(request: &GenerateRequest, sent: &str) -> Option<String> 
 /// catalog so the picker can say why; requests for it are refused before reaching it.
 struct Unavailable {
     info: EngineInfo,
+    entry: ProviderSettings,
 }
 
 impl ImageProvider for Unavailable {
     fn info(&self) -> &EngineInfo {
         &self.info
+    }
+
+    fn unavailable_in(&self, lang: Lang) -> Option<String> {
+        Some(self.entry.missing_key(lang))
     }
 
     fn generate<'a>(

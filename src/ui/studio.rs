@@ -10,7 +10,7 @@ use super::final_view::FinalView;
 use super::fresh::fresh;
 use super::generating::GeneratingView;
 use super::language_switch::LanguageSwitch;
-use super::notice::NoticeBanner;
+use super::notice::{error_words, NoticeBanner};
 use super::pictures::Pictures;
 use super::prompt_form::PromptForm;
 use super::review::ReviewView;
@@ -137,7 +137,7 @@ pub fn StudioPage() -> impl IntoView {
                 {move || engines.get().map(|loaded| match loaded {
                     Err(error) => view! {
                         <p class="notice notice-error" role="alert" data-testid="error-message">
-                            {(t.engine_list_failed)(&error.to_string())}
+                            {(t.engine_list_failed)(&error_words(&error, t))}
                         </p>
                     }.into_any(),
                     Ok(_) => {

@@ -8,6 +8,7 @@
 //! or adds an entry with that id (`<ID>` upper-cased with `_` for `-`; `<value>` is read as a TOML
 //! value when it is one, e.g. `[{id = "m", sizes = ["512x512"]}]`, and as text otherwise).
 
+use crate::i18n::Lang;
 use crate::model::{EngineInfo, ModelInfo};
 use crate::server::providers::http::{FetchLimits, ResultFetcher};
 use serde::Deserialize;
@@ -98,8 +99,8 @@ impl ProviderSettings {
     }
 
     /// The words an engine without its key shows in the picker.
-    pub fn missing_key(&self) -> String {
-        format!("Set {} on the server to use {}.", self.key_env, self.label)
+    pub fn missing_key(&self, lang: Lang) -> String {
+        (lang.server_text().missing_key)(&self.key_env, &self.label)
     }
 
     fn env_name(&self) -> String {
