@@ -14,7 +14,7 @@
 pub mod server;
 
 use crate::fsm::Note;
-use crate::model::{megabytes, Progress};
+use crate::model::{megabytes, Change, ChangedOption, Progress};
 use leptos::prelude::*;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -255,6 +255,8 @@ pub struct Text {
     pub takes_no_references: fn(&str) -> String,
     /// A request naming more references than the model takes: (label, most, named).
     pub too_many_references: fn(&str, usize, usize) -> String,
+    /// What a switch to a model changed of the chosen options: (model, changes).
+    pub options_dropped: fn(&str, &[Change]) -> String,
     /// An empty text field ("prompt", "feedback", "negative prompt").
     pub text_empty: fn(&str) -> String,
     /// A text field too long for the provider: (field, length, provider, most).
@@ -417,6 +419,16 @@ pub static EN: Text = Text {
         };
         format!("{label} {takes}; remove {} of the {named}.", named - max)
     },
+    options_dropped: |model, changes| {
+        let each = changes.iter().map(|c| {
+            let option = match c.option {
+                ChangedOption::Size => "size",
+                ChangedOption::Quality => "quality",
+            };
+            format!("{option} {} → {}", c.from, c.to.as_deref().unwrap_or("none"))
+        });
+        format!("{model} does not offer everything you chose: {}.", each.collect::<Vec<_>>().join(", "))
+    },
     text_empty: |field| format!("The {field} is empty: describe the picture you want."),
     text_too_long: |field, length, provider, max| {
         format!("The {field} is {length} characters long; {provider} accepts at most {max}.")
@@ -569,6 +581,19 @@ pub static ZH_CN: Text = Text {
             "{label} 最多接受 {max} 张参考图；请从 {named} 张中移除 {} 张。",
             named - max
         ),
+    },
+    options_dropped: |model, changes| {
+        let each = changes.iter().map(|c| {
+            let option = match c.option {
+                ChangedOption::Size => "尺寸",
+                ChangedOption::Quality => "质量",
+            };
+            format!("{option} {} → {}", c.from, c.to.as_deref().unwrap_or("无"))
+        });
+        format!(
+            "{model} 不支持你选的全部选项：{}。",
+            each.collect::<Vec<_>>().join("，")
+        )
     },
     text_empty: |field| format!("{}为空：请描述你想要的图片。", field_name(field)),
     text_too_long: |field, length, provider, max| {

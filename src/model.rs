@@ -376,12 +376,33 @@ impl GeneratedImage {
 }
 
 /// The options that survive a switch to `model`: what it also offers is kept, the rest becomes
-/// its default, and `dropped` says what changed, for the person to read.
+/// its default, and `changes` says what changed, for the person to read (`dropped`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CarriedOptions {
     pub size: String,
     pub quality: Option<String>,
-    pub dropped: Option<String>,
+    pub changes: Vec<Change>,
+}
+
+/// A chosen option the new model does not offer, and what it became (`None`: nothing).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub option: ChangedOption,
+    pub from: String,
+    pub to: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangedOption {
+    Size,
+    Quality,
+}
+
+impl CarriedOptions {
+    /// What the switch to `model` changed, in the page's words; `None` when nothing did.
+    pub fn dropped(&self, model: &str, t: &Text) -> Option<String> {
+        (!self.changes.is_empty()).then(|| (t.options_dropped)(model, &self.changes))
+    }
 }
 
 pub fn carry_options(model: &ModelInfo, size: &str, quality: Option<&str>) -> CarriedOptions {
@@ -390,30 +411,30 @@ pub fn carry_options(model: &ModelInfo, size: &str, quality: Option<&str>) -> Ca
         size.to_string()
     } else {
         if !size.is_empty() {
-            changes.push(format!("size {size} → {}", model.default_size));
+            changes.push(Change {
+                option: ChangedOption::Size,
+                from: size.to_string(),
+                to: Some(model.default_size.clone()),
+            });
         }
         model.default_size.clone()
     };
     let quality = match quality {
         Some(q) if model.qualities.iter().any(|offered| offered == q) => Some(q.to_string()),
         Some(q) => {
-            let replacement = model.default_quality.as_deref().unwrap_or("none");
-            changes.push(format!("quality {q} → {replacement}"));
+            changes.push(Change {
+                option: ChangedOption::Quality,
+                from: q.to_string(),
+                to: model.default_quality.clone(),
+            });
             model.default_quality.clone()
         }
         None => model.default_quality.clone(),
     };
-    let dropped = (!changes.is_empty()).then(|| {
-        format!(
-            "{} does not offer everything you chose: {}.",
-            model.id,
-            changes.join(", ")
-        )
-    });
     CarriedOptions {
         size,
         quality,
-        dropped,
+        changes,
     }
 }
 
@@ -845,7 +866,7 @@ mod tests {
             CarriedOptions {
                 size: "1024x1024".into(),
                 quality: Some("high".into()),
-                dropped: None
+                changes: Vec::new()
             }
         );
         let changed = carry_options(model, "512x512", Some("ultra"));
@@ -854,11 +875,18 @@ mod tests {
             ("auto", Some("low"))
         );
         assert_eq!(
-            changed.dropped.as_deref(),
+            changed.dropped(&model.id, crate::i18n::Lang::En.text()).as_deref(),
             Some("gpt-image-1 does not offer everything you chose: size 512x512 → auto, quality ultra → low.")
         );
+        assert_eq!(
+            changed
+                .dropped(&model.id, crate::i18n::Lang::ZhCn.text())
+                .as_deref(),
+            Some("gpt-image-1 不支持你选的全部选项：尺寸 512x512 → auto，质量 ultra → low。")
+        );
         let fresh = carry_options(model, "", None);
-        assert_eq!((fresh.size.as_str(), fresh.dropped), ("auto", None));
+        assert_eq!(fresh.size.as_str(), "auto");
+        assert_eq!(fresh.dropped(&model.id, crate::i18n::Lang::En.text()), None);
     }
 
     #[test]

@@ -147,12 +147,13 @@ pub fn PromptForm(
     let switch_to = move |engine: &EngineInfo, model: &ModelInfo| {
         let current = draft.get_untracked();
         let carried = carry_options(model, &current.size, current.quality.as_deref());
+        let dropped = carried.dropped(&model.id, t);
         send.run(Event::EditOptions {
             engine: engine.id.clone(),
             model: model.id.clone(),
             size: carried.size,
             quality: carried.quality,
-            dropped: carried.dropped,
+            dropped,
         });
     };
     let choose_engine = move |id: String| {

@@ -39,12 +39,13 @@ pub fn TemplatePicker(
             .clone()
             .unwrap_or_else(|| model.default_size.clone());
         let carried = carry_options(&model, &size, quality.get_untracked().as_deref());
+        let dropped = carried.dropped(&model.id, text());
         send.run(Event::EditOptions {
             engine: engine_id.get_untracked(),
             model: model.id.clone(),
             size: carried.size,
             quality: carried.quality,
-            dropped: carried.dropped,
+            dropped,
         });
         send.run(Event::EditStyling(Styling {
             negative_prompt: None,
