@@ -545,7 +545,7 @@ pub fn validate_request(request: &GenerateRequest, engine: &EngineInfo) -> Resul
             ));
         }
     }
-    validate_styling(&request.styling, model, &label, engine)?;
+    validate_styling(&request.styling, model, &label, engine, t)?;
     validate_references(&request.references, model, &label, t)
 }
 
@@ -631,6 +631,7 @@ fn validate_styling(
     model: &ModelInfo,
     label: &str,
     engine: &EngineInfo,
+    t: &Text,
 ) -> Result<(), AppError> {
     if let Some(negative) = &styling.negative_prompt {
         if !model.negative_prompt {
@@ -640,14 +641,8 @@ fn validate_styling(
             ));
         }
         let (max_chars, provider) = (engine.max_prompt_chars, &engine.provider);
-        validate_text(
-            "negative prompt",
-            negative,
-            max_chars,
-            provider,
-            request_words(),
-        )
-        .map_err(|e| invalid("negative_prompt", e.to_string()))?;
+        validate_text("negative prompt", negative, max_chars, provider, t)
+            .map_err(|e| invalid("negative_prompt", e.to_string()))?;
     }
     if let Some(style) = &styling.style {
         if !model.styles.contains(style) {

@@ -56,8 +56,8 @@ pub fn PromptForm(
         uploads: RwSignal::new(Vec::<Upload>::new()),
         send,
     };
+    let t = text();
     // Too long is said as you type, not after a round trip.
-    let words = text();
     let length_error = Memo::new(move |_| {
         let engine = engine.get()?;
         let prompt = draft.read().prompt.clone();
@@ -69,7 +69,7 @@ pub fn PromptForm(
                     &prompt,
                     engine.max_prompt_chars,
                     &engine.provider,
-                    words,
+                    t,
                 )
                 .err()
             })
@@ -89,7 +89,6 @@ pub fn PromptForm(
     let try_on = TryOn::new(catalog, engine_id);
     let tried_on = try_on.chosen_engines;
     // The price of the picture, or of all of them when trying several engines.
-    let t = text();
     let estimate = move || {
         let price_of = |model: &ModelInfo, quality: Option<&str>| model.price(quality);
         let main = model

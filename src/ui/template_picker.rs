@@ -39,7 +39,7 @@ pub fn TemplatePicker(
             .clone()
             .unwrap_or_else(|| model.default_size.clone());
         let carried = carry_options(&model, &size, quality.get_untracked().as_deref());
-        let dropped = carried.dropped(&model.id, text());
+        let dropped = carried.dropped(&model.id, t);
         send.run(Event::EditOptions {
             engine: engine_id.get_untracked(),
             model: model.id.clone(),

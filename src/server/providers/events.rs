@@ -64,8 +64,11 @@ impl Events {
         loop {
             let (frame, ended) = match blank_line(&self.buffer, self.scanned) {
                 Some((end, next)) => {
-                    let frame = self.buffer[..end].to_vec();
-                    self.buffer.drain(..next);
+                    // The event keeps the buffer's allocation; only what follows it is copied
+                    // (an event is megabytes, what follows is at most a network chunk).
+                    let rest = self.buffer.split_off(next);
+                    let mut frame = std::mem::replace(&mut self.buffer, rest);
+                    frame.truncate(end);
                     self.scanned = 0;
                     (frame, false)
                 }
