@@ -130,7 +130,8 @@ async fn success_returns_a_png_with_openai_metadata_and_sends_the_documented_req
         "{image_call_id:?}"
     );
 
-    let calls = mock.calls();
+    // The picture is handed over at `output_item.done`; the stream's rest is read after it.
+    let calls = wait_for_calls(&mock, "the whole stream read", |c| c.completed == 1).await;
     assert_eq!(summary(&calls), (1, 1, 0));
     let sent = &calls.requests[0];
     assert_eq!(
@@ -702,7 +703,9 @@ async fn the_responses_stream_hands_each_rough_preview_to_the_page_then_the_pict
         None,
         "gone with the generation"
     );
-    let calls = mock.calls();
+    // The picture came at `output_item.done`; the rest of the stream (which repeats it) is still
+    // read to its end, not cut off: the mock counts a stream cut short as cancelled.
+    let calls = wait_for_calls(&mock, "the whole stream read", |c| c.completed == 1).await;
     assert_eq!(summary(&calls), (1, 1, 0), "the whole stream was read");
     let body = &calls.requests[0].body;
     assert_eq!(body["stream"], true);

@@ -16,10 +16,14 @@ use futures::stream::BoxStream;
 use futures::StreamExt;
 use reqwest::header::{HeaderMap, CONTENT_TYPE};
 use reqwest::StatusCode;
+use std::time::Duration;
 
 /// No event of any provider we know comes near this (a 4096² PNG in base64 is ~45 MB); a
 /// stream that never ends its event is refused rather than held.
 const MAX_EVENT_BYTES: usize = 64 * 1024 * 1024;
+
+/// How long the rest of a stream may take to arrive once the caller has what it needs.
+const DRAIN_LIMIT: Duration = Duration::from_secs(60);
 
 /// What a request that asked for a stream got back.
 pub enum Reply {
@@ -97,6 +101,21 @@ impl Events {
                 None => continue,
             }
         }
+    }
+}
+
+impl Events {
+    /// Reads what is left of the stream in a task of its own and throws it away.
+    ///
+    /// Why not drop it: closing the connection early is a client going away mid-answer, and
+    /// whether OpenAI still stores that Response as complete (a refinement continues from it) is
+    /// UNCONFIRMED; read to its end, the exchange is an ordinary one. Bounded by `DRAIN_LIMIT`,
+    /// so a stalled stream does not hold a connection.
+    pub fn drain_in_background(mut self) {
+        tokio::spawn(async move {
+            let rest = async move { while let Some(Ok(_)) = self.body.next().await {} };
+            let _ = tokio::time::timeout(DRAIN_LIMIT, rest).await;
+        });
     }
 }
 

@@ -185,12 +185,18 @@ impl ProviderClient for OpenAiProvider {
     }
 }
 
-/// Hands each rough preview to the page, and returns the picture once the stream ends.
+/// Hands each rough preview to the page, and returns the picture as soon as it is finished: the
+/// rest of the stream repeats it (another full copy in `response.completed`, megabytes more to
+/// download before the person would see anything), so it is read off the generation's path.
 async fn read_stream(mut events: Events) -> Result<wire::ImageResult, ProviderError> {
     let mut state = wire::StreamState::default();
     while let Some(data) = events.next().await? {
         match state.read(data.as_bytes())? {
             wire::StreamStep::Preview(b64) => pass_on_preview(&b64),
+            wire::StreamStep::Picture(image) => {
+                events.drain_in_background();
+                return Ok(image);
+            }
             wire::StreamStep::Completed => break,
             wire::StreamStep::Continue => {}
         }

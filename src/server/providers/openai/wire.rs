@@ -139,6 +139,10 @@ struct StreamEvent {
     item: Option<OutputItem>,
     #[serde(default)]
     partial_image_b64: Option<String>,
+    /// A top-level `error`, openai-python's sign of a failure mid-stream (providers.md §0.2).
+    /// Read in the same pass as the rest: a second parse would scan each megabyte event twice.
+    #[serde(default)]
+    error: Option<ErrorFields>,
     /// The `error` event's own fields.
     #[serde(default)]
     code: Option<String>,
@@ -174,6 +178,9 @@ pub struct StreamState {
 pub enum StreamStep {
     /// A rough preview, as base64.
     Preview(String),
+    /// The finished picture, from `response.output_item.done`. What follows repeats it
+    /// (`response.completed` carries the whole output again), so the caller need not wait.
+    Picture(ImageResult),
     /// Nothing to act on yet.
     Continue,
     /// The Response is complete.
@@ -182,15 +189,15 @@ pub enum StreamStep {
 
 impl StreamState {
     pub fn read(&mut self, data: &[u8]) -> Result<StreamStep, ProviderError> {
-        if let Some(error) = stream_error(data) {
-            return Err(error);
-        }
         let event: StreamEvent = serde_json::from_slice(data).map_err(|e| {
             ProviderError::new(
                 ProviderFailure::BadResponse,
                 format!("unreadable event: {e}"),
             )
         })?;
+        if let Some(error) = event.error {
+            return Err(failure_of(error));
+        }
         if let Some(response) = &event.response {
             self.response_id.get_or_insert_with(|| response.id.clone());
         }
@@ -209,14 +216,21 @@ impl StreamState {
                     quality,
                 }) = event.item
                 {
-                    self.image = Some(ImageResult {
-                        response_id: String::new(),
+                    let image = ImageResult {
+                        response_id: self.response_id.clone().unwrap_or_default(),
                         image_call_id: id,
                         image_b64: result,
                         revised_prompt,
                         size,
                         quality,
-                    });
+                    };
+                    // The id comes with `response.created`, the first event; should a stream
+                    // skip it, the picture waits for `response.completed` to name the Response.
+                    if image.response_id.is_empty() {
+                        self.image = Some(image);
+                    } else {
+                        return Ok(StreamStep::Picture(image));
+                    }
                 }
             }
             "response.completed" => return Ok(StreamStep::Completed),
@@ -314,5 +328,34 @@ mod tests {
         );
         let preview = br#"{"type":"image_generation.partial_image","b64_json":"iVBORw0KGgo=","partial_image_index":0}"#;
         assert!(stream_error(preview).is_none());
+    }
+
+    #[test]
+    fn a_stream_hands_over_the_picture_at_output_item_done_with_the_response_id() {
+        let mut state = StreamState::default();
+        let created = br#"{"type":"response.created","response":{"id":"resp_1","status":"in_progress","output":[]}}"#;
+        assert!(matches!(state.read(created), Ok(StreamStep::Continue)));
+        let partial = br#"{"type":"response.image_generation_call.partial_image","partial_image_b64":"iVBORw0KGgo=","partial_image_index":0}"#;
+        assert!(
+            matches!(state.read(partial), Ok(StreamStep::Preview(b64)) if b64 == "iVBORw0KGgo=")
+        );
+        let done = br#"{"type":"response.output_item.done","item":{"type":"image_generation_call","id":"ig_1","status":"completed","result":"iVBORw0KGgo="}}"#;
+        match state.read(done) {
+            Ok(StreamStep::Picture(image)) => {
+                assert_eq!(
+                    (image.response_id.as_str(), image.image_call_id.as_str()),
+                    ("resp_1", "ig_1")
+                );
+            }
+            _ => panic!("the picture at output_item.done"),
+        }
+    }
+
+    #[test]
+    fn a_top_level_error_in_a_stream_event_fails_the_stream() {
+        let mut state = StreamState::default();
+        let error = br#"{"error":{"code":"server_error","message":"oops"}}"#;
+        let failure = state.read(error).err().expect("an error");
+        assert_eq!(failure.failure, ProviderFailure::Unavailable);
     }
 }
