@@ -99,6 +99,9 @@ pub struct MockConfig {
     /// How long Ideogram's signed image URLs work. The real lifetime is
     /// UNCONFIRMED ("a limited period of time"); an hour by default.
     pub ideogram_url_ttl_secs: u64,
+    /// Filler bytes added to every PNG and JPEG picture (WebP stays as it is), so a benchmark
+    /// can ask for pictures as heavy as real ones; 0 by default.
+    pub image_padding_bytes: usize,
 }
 
 impl Default for MockConfig {
@@ -107,6 +110,7 @@ impl Default for MockConfig {
             api_keys: BTreeMap::new(),
             ideogram_max_inflight_images: 10,
             ideogram_url_ttl_secs: 3600,
+            image_padding_bytes: 0,
         }
     }
 }

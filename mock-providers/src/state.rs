@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use crate::files::Files;
+use crate::images::Picture;
 use crate::ledger::{Calls, ReceivedRequest};
 use crate::providers::{a1111, ideogram, replicate};
 use crate::script::{Scripted, Step};
@@ -54,6 +55,12 @@ impl MockState {
                 a1111_jobs: a1111::Jobs::default(),
             }),
         }
+    }
+
+    /// The picture a provider draws for a prompt (the `index`-th of several), padded as
+    /// configured.
+    pub(crate) fn picture(&self, prompt: &str, index: u32, width: u32, height: u32) -> Picture {
+        Picture::nth(prompt, index, width, height).padded(self.config().image_padding_bytes)
     }
 
     pub fn config(&self) -> &MockConfig {

@@ -6,6 +6,7 @@
 //! to stay fast and small even at 4K (see each encoder).
 
 mod jpeg;
+mod padding;
 mod png;
 mod webp;
 
@@ -47,6 +48,8 @@ pub(crate) struct Picture {
     pub height: u32,
     top: [u8; 3],
     bottom: [u8; 3],
+    /// Filler bytes added to the file (see `padding`); 0 unless configured.
+    padding: usize,
 }
 
 impl Picture {
@@ -64,6 +67,7 @@ impl Picture {
             height,
             top,
             bottom,
+            padding: 0,
         }
     }
 
@@ -73,6 +77,14 @@ impl Picture {
             Picture::new(prompt, width, height)
         } else {
             Picture::new(&format!("{prompt} #{index}"), width, height)
+        }
+    }
+
+    /// The same picture with `bytes` of filler in its file, as heavy as a real one.
+    pub(crate) fn padded(self, bytes: usize) -> Picture {
+        Picture {
+            padding: bytes,
+            ..self
         }
     }
 
@@ -90,11 +102,12 @@ impl Picture {
     }
 
     pub(crate) fn encode(&self, format: ImageFormat) -> Vec<u8> {
-        match format {
+        let file = match format {
             ImageFormat::Png => png::encode(self),
             ImageFormat::Jpeg => jpeg::encode(self),
             ImageFormat::Webp => webp::encode(self),
-        }
+        };
+        padding::pad(file, format, self.padding)
     }
 
     /// Encodes on the blocking pool: a 4K picture takes long enough to stall

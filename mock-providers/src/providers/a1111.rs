@@ -20,7 +20,7 @@ use serde_json::{json, Map, Value};
 
 use self::request::{Params, MODEL_HASH, MODEL_NAME, VERSION};
 
-use crate::images::{ImageFormat, Picture};
+use crate::images::ImageFormat;
 use crate::ledger::Incoming;
 use crate::state::{lock, MockState};
 
@@ -222,16 +222,21 @@ async fn generate(
             error,
             detail,
         } => exception(status, &error, &detail),
-        A1111Step::Images => answer(&params, body, mode).await,
+        A1111Step::Images => answer(&state, &params, body, mode).await,
     }
 }
 
-async fn answer(params: &Params, body: &Map<String, Value>, mode: Mode) -> Response {
+async fn answer(
+    state: &MockState,
+    params: &Params,
+    body: &Map<String, Value>,
+    mode: Mode,
+) -> Response {
     let count = params.batch_size * params.n_iter;
     let seeds: Vec<u64> = (0..u64::from(count)).map(|i| params.seed + i).collect();
     let mut images = Vec::new();
     for index in 0..count {
-        let picture = Picture::nth(&params.prompt, index, params.width, params.height);
+        let picture = state.picture(&params.prompt, index, params.width, params.height);
         images.push(picture.base64(ImageFormat::Png).await);
     }
     let info = json!({

@@ -176,7 +176,9 @@ impl Images {
                               "message": standard_message(FAILURE_CODE).unwrap_or_default()}));
         }
         let request = &self.request;
-        let picture = Picture::nth(&request.prompt, index, request.width, request.height);
+        let picture = self
+            .state
+            .picture(&request.prompt, index, request.width, request.height);
         let size = format!("{}x{}", request.width, request.height);
         Ok(if request.b64 {
             json!({"b64_json": picture.base64(request.format).await, "size": size})

@@ -20,7 +20,6 @@ use self::request::{model, Model, Request};
 use self::status::{api_key_invalid, google_json, model_not_found, rate_limited, Status};
 use crate::auth::KeyOutcome;
 use crate::ids::{random_string, BASE64URL};
-use crate::images::Picture;
 use crate::ledger::Incoming;
 use crate::state::MockState;
 
@@ -169,16 +168,22 @@ async fn generate_content(
         Err(status) => return status.into_response(),
     };
     let step = state.next_step::<GeminiStep>().await;
-    answer(step, model_name, &model, &request).await
+    answer(&state, step, model_name, &model, &request).await
 }
 
-async fn answer(step: GeminiStep, model_name: &str, model: &Model, request: &Request) -> Response {
+async fn answer(
+    state: &MockState,
+    step: GeminiStep,
+    model_name: &str,
+    model: &Model,
+    request: &Request,
+) -> Response {
     let reply_text = format!("Here is the image you asked for: {}", request.prompt);
     let text_part = |text: String| json!({"text": text});
     let answered = |body: Value, output: Output| request.answer(body, model_name, output);
     match step {
         GeminiStep::Image if request.wants_image => {
-            let picture = Picture::new(&request.prompt, request.width, request.height);
+            let picture = state.picture(&request.prompt, 0, request.width, request.height);
             let image = json!({"inlineData": {"mimeType": model.format.mime(),
                                               "data": picture.base64(model.format).await}});
             let mut parts = Vec::new();

@@ -225,7 +225,7 @@ async fn generate(
     let data: Vec<Value> = (0..request.num_images)
         .map(|index| {
             let safe = !unsafe_indices.contains(&index);
-            let picture = Picture::nth(&request.prompt, index, request.width, request.height);
+            let picture = state.picture(&request.prompt, index, request.width, request.height);
             let url = safe.then(|| publish(&state, &incoming.origin, picture, ttl));
             json!({
                 "url": url,

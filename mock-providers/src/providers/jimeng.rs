@@ -167,7 +167,7 @@ async fn generations(
         JimengStep::Images { count, format } => {
             let mut data = Vec::new();
             for index in 0..count {
-                let picture = Picture::nth(&request.prompt, index, request.width, request.height);
+                let picture = state.picture(&request.prompt, index, request.width, request.height);
                 data.push(if request.b64 {
                     json!({"b64_json": picture.base64(format).await})
                 } else {

@@ -215,7 +215,7 @@ async fn answer(
     }
     // `stream` is a GPT-only parameter, refused for dall-e by the checks.
     if request.stream {
-        stream(request, delay)
+        stream(request, delay, state.config().image_padding_bytes)
     } else {
         Json(images(&state, &incoming.origin, &request).await).into_response()
     }
@@ -225,7 +225,7 @@ async fn answer(
 async fn images(state: &MockState, origin: &str, request: &ImagesRequest) -> Value {
     let mut data = Vec::new();
     for index in 0..request.n {
-        let picture = Picture::nth(&request.prompt, index, request.width, request.height);
+        let picture = state.picture(&request.prompt, index, request.width, request.height);
         let mut item = if request.b64 {
             json!({"b64_json": picture.base64(request.format).await})
         } else {
@@ -309,7 +309,7 @@ fn publish(state: &MockState, origin: &str, picture: Picture) -> String {
 /// with `drawing` spread evenly before them. With n > 1 the real framing is
 /// UNCONFIRMED; each image gets its own sequence here. No `data: [DONE]`
 /// follows (also UNCONFIRMED, §0.2).
-fn stream(request: ImagesRequest, drawing: Duration) -> Response {
+fn stream(request: ImagesRequest, drawing: Duration, padding: usize) -> Response {
     let prefix = match request.endpoint {
         Endpoint::Generations => "image_generation",
         Endpoint::Edits => "image_edit",
@@ -321,7 +321,8 @@ fn stream(request: ImagesRequest, drawing: Duration) -> Response {
             common[key] = value;
         }
         for index in 0..request.n {
-            let picture = Picture::nth(&request.prompt, index, request.width, request.height);
+            let picture =
+                Picture::nth(&request.prompt, index, request.width, request.height).padded(padding);
             let b64_json = picture.base64(request.format).await;
             let partials = (0..request.partial_images)
                 .map(|partial| ("partial_image", json!({"partial_image_index": partial})));

@@ -22,7 +22,6 @@ use self::predictions::{Outcome, Prediction, Shown};
 use crate::auth::KeyOutcome;
 use crate::clock::now_millis;
 use crate::ids::{random_string, HEX, LOWER_ALNUM};
-use crate::images::Picture;
 use crate::ledger::Incoming;
 use crate::payload::Payload;
 use crate::state::MockState;
@@ -401,7 +400,7 @@ fn outputs(state: &MockState, origin: &str, model: Model, input: &input::Input) 
                 Provider::Replicate.delivery_prefix(),
                 input.format.extension()
             );
-            let picture = Picture::nth(&input.prompt, index, input.width, input.height);
+            let picture = state.picture(&input.prompt, index, input.width, input.height);
             state.files().publish(origin, path, picture, input.format)
         })
         .collect();
