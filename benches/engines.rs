@@ -245,7 +245,7 @@ fn replayed(client: &Client, mock: &MockServer, call: &ReceivedRequest) -> reqwe
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     // Nearest rank, like the other benchmarks: always an observed run.
-    samples[(samples.len() + 1) / 2 - 1]
+    samples[samples.len().div_ceil(2) - 1]
 }
 
 fn millis(duration: Duration) -> f64 {

@@ -2,6 +2,8 @@
 //! back, and what each engine can do. Plain data, no behaviour beyond validation.
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::i18n::server::Unoffered;
 use crate::i18n::Text;
 use crate::price::{Price, Prices};
 use serde::{Deserialize, Serialize};
@@ -495,7 +497,9 @@ pub fn shorten(text: &str, max_chars: usize) -> String {
 /// How much of an unknown engine, size or quality value a message repeats.
 pub const ECHO_CHARS: usize = 40;
 
-/// Validates a whole request against the engine it names and that engine's model.
+/// Validates a whole request against the engine it names and that engine's model. Server-only:
+/// its refusals are worded in the request's language by the server's catalogue.
+#[cfg(feature = "ssr")]
 pub fn validate_request(request: &GenerateRequest, engine: &EngineInfo) -> Result<(), AppError> {
     if let Some(reason) = &engine.unavailable {
         return Err(AppError::Provider {
@@ -509,39 +513,33 @@ pub fn validate_request(request: &GenerateRequest, engine: &EngineInfo) -> Resul
         None if request.model.is_empty() => &engine.models[0],
         None => {
             let known: Vec<&str> = engine.models.iter().map(|m| m.id.as_str()).collect();
-            return Err(AppError::InvalidInput {
-                field: "model".into(),
-                message: format!(
-                    "{} has no model \"{}\"; choose one of {}.",
-                    engine.label,
-                    shorten(&request.model, ECHO_CHARS),
-                    known.join(", ")
-                ),
-            });
+            let asked = shorten(&request.model, ECHO_CHARS);
+            let known = known.join(", ");
+            let what = Unoffered::Model { asked, known };
+            return Err(invalid("model", unoffered(&engine.label, &what)));
         }
     };
     let label = engine.label_with(model);
-    let t = request_words();
+    let t = crate::i18n::server::language().text();
     let (max_chars, provider) = (engine.max_prompt_chars, &engine.provider);
     validate_text("prompt", &request.prompt, max_chars, provider, t)?;
     for feedback in &request.refinements {
         validate_text("feedback", feedback, max_chars, provider, t)?;
     }
     if !model.sizes.contains(&request.size) {
-        return Err(AppError::InvalidInput {
-            field: "size".into(),
-            message: format!(
-                "{label} cannot make {} pictures; choose one of {}.",
-                shorten(&request.size, ECHO_CHARS),
-                model.sizes.join(", ")
-            ),
-        });
+        let asked = shorten(&request.size, ECHO_CHARS);
+        let offered = model.sizes.join(", ");
+        return Err(invalid(
+            "size",
+            unoffered(&label, &Unoffered::Size { asked, offered }),
+        ));
     }
     if let Some(q) = &request.quality {
         if !model.qualities.contains(q) {
+            let asked = shorten(q, ECHO_CHARS);
             return Err(invalid(
                 "quality",
-                format!("{label} has no quality \"{}\".", shorten(q, ECHO_CHARS)),
+                unoffered(&label, &Unoffered::Quality { asked }),
             ));
         }
     }
@@ -549,13 +547,10 @@ pub fn validate_request(request: &GenerateRequest, engine: &EngineInfo) -> Resul
     validate_references(&request.references, model, &label, t)
 }
 
-/// The words a request's refusals are given in: on the server, the language of the request being
-/// answered (`i18n::server`); the page words its own checks with its own `Text`.
-fn request_words() -> &'static Text {
-    #[cfg(feature = "ssr")]
-    return crate::i18n::server::language().text();
-    #[cfg(not(feature = "ssr"))]
-    return crate::i18n::Lang::En.text();
+/// What a model does not offer, in the language of the request being answered.
+#[cfg(feature = "ssr")]
+fn unoffered(label: &str, what: &Unoffered) -> String {
+    (crate::i18n::server::language().server_text().unoffered)(label, what)
 }
 
 /// As many reference ids as the model takes, each one well formed. (Whether the server still has
@@ -580,6 +575,7 @@ pub fn validate_references(
 /// References no heavier than the model takes, each and together; `sizes` are the stored bytes
 /// of each, in the request's order. (Stored references are at most 2048 pixels a side, but a
 /// detailed PNG that size can still pass 10 MB.)
+#[cfg(feature = "ssr")]
 pub fn validate_reference_sizes(
     sizes: &[u64],
     model: &ModelInfo,
@@ -591,29 +587,21 @@ pub fn validate_reference_sizes(
         .enumerate()
         .find(|(_, s)| each > 0 && **s > each)
     {
-        return Err(invalid(
-            "references",
-            format!(
-                "{label} takes reference images of at most {} each; reference {} is {}. Remove \
-                 it, or upload a smaller copy (a JPEG is usually far smaller).",
-                megabytes(each),
-                n + 1,
-                megabytes(*size)
-            ),
-        ));
+        let what = Unoffered::HeavyReference {
+            number: n + 1,
+            size: megabytes(*size),
+            each: megabytes(each),
+        };
+        return Err(invalid("references", unoffered(label, &what)));
     }
     let total: u64 = sizes.iter().sum();
     let limit = model.max_reference_total_bytes;
     if limit > 0 && total > limit {
-        return Err(invalid(
-            "references",
-            format!(
-                "{label} takes at most {} of reference images in all; these come to {}. Remove \
-                 one, or upload smaller copies.",
-                megabytes(limit),
-                megabytes(total)
-            ),
-        ));
+        let what = Unoffered::HeavyReferences {
+            total: megabytes(total),
+            limit: megabytes(limit),
+        };
+        return Err(invalid("references", unoffered(label, &what)));
     }
     Ok(())
 }
@@ -626,6 +614,7 @@ fn invalid(field: &str, message: String) -> AppError {
 }
 
 /// The negative prompt, style and palette against what the model takes.
+#[cfg(feature = "ssr")]
 fn validate_styling(
     styling: &Styling,
     model: &ModelInfo,
@@ -635,10 +624,8 @@ fn validate_styling(
 ) -> Result<(), AppError> {
     if let Some(negative) = &styling.negative_prompt {
         if !model.negative_prompt {
-            return Err(invalid(
-                "negative_prompt",
-                format!("{label} takes no negative prompt; describe what to avoid in the prompt."),
-            ));
+            let words = unoffered(label, &Unoffered::NegativePrompt);
+            return Err(invalid("negative_prompt", words));
         }
         let (max_chars, provider) = (engine.max_prompt_chars, &engine.provider);
         validate_text("negative prompt", negative, max_chars, provider, t)
@@ -646,28 +633,22 @@ fn validate_styling(
     }
     if let Some(style) = &styling.style {
         if !model.styles.contains(style) {
-            let offered = if model.styles.is_empty() {
-                "it has no style presets".to_string()
-            } else {
-                format!("choose one of {}", model.styles.join(", "))
-            };
+            let asked = shorten(style, ECHO_CHARS);
+            let offered = model.styles.join(", ");
             return Err(invalid(
                 "style",
-                format!(
-                    "{label} has no style \"{}\"; {offered}.",
-                    shorten(style, ECHO_CHARS)
-                ),
+                unoffered(label, &Unoffered::Style { asked, offered }),
             ));
         }
     }
     match &styling.palette {
-        Some(Palette::Preset(name)) if !model.palette_presets.contains(name) => Err(invalid(
-            "palette",
-            format!(
-                "{label} has no palette \"{}\"; use custom colours instead.",
-                shorten(name, ECHO_CHARS)
-            ),
-        )),
+        Some(Palette::Preset(name)) if !model.palette_presets.contains(name) => {
+            let asked = shorten(name, ECHO_CHARS);
+            Err(invalid(
+                "palette",
+                unoffered(label, &Unoffered::Palette { asked }),
+            ))
+        }
         Some(Palette::Custom(swatches)) => validate_swatches(swatches),
         _ => Ok(()),
     }

@@ -276,6 +276,30 @@ async fn refusals_are_worded_in_the_language_the_request_asks_for() {
 }
 
 #[tokio::test]
+async fn a_size_the_model_does_not_offer_is_refused_in_the_requests_language() {
+    let router = build_router(offline_state());
+    let mut asked = offline_request("http-zh-size", "a paper boat");
+    asked.size = "9999x9999".into();
+    let mut request = post_json("/api/generate_image", &generate_body(&asked));
+    request
+        .headers_mut()
+        .insert(header::ACCEPT_LANGUAGE, "zh-CN,zh;q=0.9".parse().unwrap());
+    let answer = send(&router, request).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.text());
+    match answer.json::<AppError>() {
+        AppError::InvalidInput { field, message } => {
+            assert_eq!(field, "size");
+            assert!(message.contains("无法生成 9999x9999 的图片"), "{message}");
+            assert!(
+                message.contains("1024x1024"),
+                "names what it can make: {message}"
+            );
+        }
+        other => panic!("expected a refused size, got {other:?}"),
+    }
+}
+
+#[tokio::test]
 async fn provider_errors_over_http_never_show_the_api_key() {
     let mock = start_mock().await;
     mock.script(vec![Step::InvalidApiKey { delay_ms: 0 }]);

@@ -61,7 +61,46 @@ pub enum BusyReason {
     WaitedTooLong { seconds: u64 },
 }
 
+/// What a request asked of a model that the model does not offer. (The page offers only what the
+/// model takes, so these reach API callers; each names what to send instead.)
+pub enum Unoffered {
+    Model {
+        asked: String,
+        known: String,
+    },
+    Size {
+        asked: String,
+        offered: String,
+    },
+    Quality {
+        asked: String,
+    },
+    NegativePrompt,
+    /// `offered` is empty when the model has no style presets.
+    Style {
+        asked: String,
+        offered: String,
+    },
+    Palette {
+        asked: String,
+    },
+    /// Reference `number` (from 1) weighs `size`; the model takes `each`.
+    HeavyReference {
+        number: usize,
+        size: String,
+        each: String,
+    },
+    HeavyReferences {
+        total: String,
+        limit: String,
+    },
+}
+
 pub struct ServerText {
+    /// An engine this server does not have: (the id asked for, the ids it has).
+    pub no_engine: fn(&str, &str) -> String,
+    /// (engine and model label, what it does not offer).
+    pub unoffered: fn(&str, &Unoffered) -> String,
     pub provider_failure: fn(&FailureWords) -> String,
     pub busy: fn(label: &str, reason: &BusyReason, retry_after_secs: u64) -> String,
     pub upload_refused: fn(&UploadRefusal) -> String,
@@ -85,6 +124,36 @@ impl Lang {
 }
 
 static EN: ServerText = ServerText {
+    no_engine: |asked, known| format!("This server has no engine \"{asked}\"; it offers {known}."),
+    unoffered: |label, what| match what {
+        Unoffered::Model { asked, known } => {
+            format!("{label} has no model \"{asked}\"; choose one of {known}.")
+        }
+        Unoffered::Size { asked, offered } => {
+            format!("{label} cannot make {asked} pictures; choose one of {offered}.")
+        }
+        Unoffered::Quality { asked } => format!("{label} has no quality \"{asked}\"."),
+        Unoffered::NegativePrompt => {
+            format!("{label} takes no negative prompt; describe what to avoid in the prompt.")
+        }
+        Unoffered::Style { asked, offered } if offered.is_empty() => {
+            format!("{label} has no style \"{asked}\"; it has no style presets.")
+        }
+        Unoffered::Style { asked, offered } => {
+            format!("{label} has no style \"{asked}\"; choose one of {offered}.")
+        }
+        Unoffered::Palette { asked } => {
+            format!("{label} has no palette \"{asked}\"; use custom colours instead.")
+        }
+        Unoffered::HeavyReference { number, size, each } => format!(
+            "{label} takes reference images of at most {each} each; reference {number} is {size}. \
+             Remove it, or upload a smaller copy (a JPEG is usually far smaller)."
+        ),
+        Unoffered::HeavyReferences { total, limit } => format!(
+            "{label} takes at most {limit} of reference images in all; these come to {total}. \
+             Remove one, or upload smaller copies."
+        ),
+    },
     missing_key: |key_env, label| format!("Set {key_env} on the server to use {label}."),
     provider_failure: |w| {
         let FailureWords {
@@ -171,6 +240,35 @@ static EN: ServerText = ServerText {
 };
 
 static ZH_CN: ServerText = ServerText {
+    no_engine: |asked, known| format!("本服务器没有引擎“{asked}”；可用的引擎：{known}。"),
+    unoffered: |label, what| match what {
+        Unoffered::Model { asked, known } => {
+            format!("{label} 没有模型“{asked}”；请从以下选择：{known}。")
+        }
+        Unoffered::Size { asked, offered } => {
+            format!("{label} 无法生成 {asked} 的图片；请从以下选择：{offered}。")
+        }
+        Unoffered::Quality { asked } => format!("{label} 没有质量选项“{asked}”。"),
+        Unoffered::NegativePrompt => {
+            format!("{label} 不支持反向提示词；请在提示词中写明要避免的内容。")
+        }
+        Unoffered::Style { asked, offered } if offered.is_empty() => {
+            format!("{label} 没有风格“{asked}”；它没有预设风格。")
+        }
+        Unoffered::Style { asked, offered } => {
+            format!("{label} 没有风格“{asked}”；请从以下选择：{offered}。")
+        }
+        Unoffered::Palette { asked } => {
+            format!("{label} 没有调色板“{asked}”；请改用自定义颜色。")
+        }
+        Unoffered::HeavyReference { number, size, each } => format!(
+            "{label} 的每张参考图最大 {each}；第 {number} 张参考图为 {size}。\
+             请移除它，或上传更小的副本（JPEG 通常小得多）。"
+        ),
+        Unoffered::HeavyReferences { total, limit } => format!(
+            "{label} 的参考图合计最大 {limit}；这些参考图共 {total}。请移除一张，或上传更小的副本。"
+        ),
+    },
     missing_key: |key_env, label| format!("请在服务器上设置 {key_env}，才能使用 {label}。"),
     provider_failure: |w| {
         let FailureWords {

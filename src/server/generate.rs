@@ -4,8 +4,8 @@
 use crate::error::AppError;
 use crate::i18n::server::{language, BusyReason};
 use crate::model::{
-    shorten, validate_reference_sizes, validate_request, GenerateRequest, GeneratedImage, Progress,
-    ECHO_CHARS,
+    shorten, validate_reference_sizes, validate_request, EngineInfo, GenerateRequest,
+    GeneratedImage, Progress, ECHO_CHARS,
 };
 use crate::server::admission::Refusal;
 use crate::server::fallback::{plan, Plan};
@@ -27,7 +27,11 @@ pub async fn generate(
         .providers
         .get(&request.engine)
         .ok_or_else(|| unknown_engine(state, &request.engine))?;
-    let info = provider.info();
+    // What an engine without its key lacks, said in the request's language.
+    let info = &EngineInfo {
+        unavailable: provider.unavailable_in(language()),
+        ..provider.info().clone()
+    };
     validate_request(&request, info)?;
     let references = stored_references(state, &request.references).await?;
     let model = info.model_or_default(&request.model);
@@ -249,12 +253,9 @@ fn unknown_engine(state: &AppState, engine: &str) -> AppError {
         .filter(|e| e.unavailable.is_none())
         .map(|e| e.id)
         .collect();
+    let words = language().server_text().no_engine;
     AppError::InvalidInput {
         field: "engine".into(),
-        message: format!(
-            "This server has no engine \"{}\"; it offers {}.",
-            shorten(engine, ECHO_CHARS),
-            known.join(", ")
-        ),
+        message: words(&shorten(engine, ECHO_CHARS), &known.join(", ")),
     }
 }
