@@ -102,9 +102,7 @@ impl Events {
             }
         }
     }
-}
 
-impl Events {
     /// Reads what is left of the stream in a task of its own and throws it away.
     ///
     /// Why not drop it: closing the connection early is a client going away mid-answer, and
