@@ -147,7 +147,7 @@ async function finishedProbe(page, args) {
       // The answer's arrival splits the time into server side and browser side.
       const call = performance
         .getEntriesByType("resource")
-        .findLast((e) => e.name.includes("/api/generate_image") && e.startTime >= probe.clickAt);
+        .findLast((e) => e.name.includes("/api/generate_picture") && e.startTime >= probe.clickAt);
       Object.assign(probe, { fetchAt: call?.startTime, answerStartAt: call?.responseStart, answerAt: call?.responseEnd });
       const { picture, beforePicture, ready, painted, ...plain } = probe;
       return { ...plain, src: picture?.getAttribute("src")?.slice(0, 5) };

@@ -62,6 +62,10 @@ pub fn build_router(state: AppState) -> Router {
             get(references::upload::serve_reference),
         )
         .route(
+            "/api/generate_picture",
+            post(http::generate_picture::serve_generation),
+        )
+        .route(
             "/api/generation_preview/{id}",
             get(http::generation_preview::serve_preview),
         )

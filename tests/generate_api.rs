@@ -129,6 +129,94 @@ async fn generate_image_on_the_offline_engine_answers_a_png_as_json() {
 }
 
 #[tokio::test]
+async fn generate_picture_answers_the_same_picture_as_a_file_beside_its_metadata() {
+    let router = build_router(offline_state());
+    let asked = offline_request("http-picture", "a red kite");
+    let answer = send(
+        &router,
+        post_json("/api/generate_picture", &generate_body(&asked)),
+    )
+    .await;
+
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    let content_type = answer.headers[header::CONTENT_TYPE].to_str().unwrap();
+    let boundary = content_type
+        .strip_prefix("multipart/form-data; boundary=")
+        .unwrap_or_else(|| panic!("multipart, not {content_type}"));
+    let parts = multipart_parts(&answer.body, boundary);
+    assert_eq!(parts.len(), 2, "metadata and picture");
+    let (metadata_head, metadata) = &parts[0];
+    assert!(
+        metadata_head.contains("name=\"metadata\""),
+        "{metadata_head}"
+    );
+    let image: GeneratedImage = serde_json::from_slice(metadata).unwrap();
+    assert_eq!(
+        (image.engine.as_str(), image.size.as_str()),
+        ("offline", "512x512")
+    );
+    assert!(image.b64.is_empty(), "the file is not in the metadata too");
+    let (picture_head, picture) = &parts[1];
+    assert!(picture_head.contains("name=\"picture\""), "{picture_head}");
+    assert!(
+        picture_head.contains("Content-Type: image/png"),
+        "{picture_head}"
+    );
+    assert!(picture.starts_with(&PNG_SIGNATURE));
+    // The same file the JSON API sends as base64: provenance stamped in.
+    let provenance = common::itxt_entries(picture);
+    assert!(
+        provenance
+            .iter()
+            .any(|(keyword, _)| keyword == proofsheet::server::provenance::KEYWORD),
+        "{provenance:?}"
+    );
+}
+
+#[tokio::test]
+async fn generate_picture_refuses_like_generate_image() {
+    let router = build_router(offline_state());
+    let answer = send(
+        &router,
+        post_json(
+            "/api/generate_picture",
+            &generate_body(&offline_request("http-picture-empty", "   ")),
+        ),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.text());
+    assert!(
+        matches!(answer.json::<AppError>(), AppError::InvalidInput { field, .. } if field == "prompt")
+    );
+}
+
+/// The parts of a `multipart/form-data` body: each one's headers and content.
+fn multipart_parts(body: &[u8], boundary: &str) -> Vec<(String, Vec<u8>)> {
+    let delimiter = format!("--{boundary}");
+    let mut parts = Vec::new();
+    let mut rest = body;
+    while let Some(start) = find(rest, delimiter.as_bytes()) {
+        rest = &rest[start + delimiter.len()..];
+        if rest.starts_with(b"--") {
+            break;
+        }
+        let rest_of_part = &rest[2..]; // CRLF after the delimiter
+        let end =
+            find(rest_of_part, format!("\r\n{delimiter}").as_bytes()).expect("a closing delimiter");
+        let part = &rest_of_part[..end];
+        let split = find(part, b"\r\n\r\n").expect("headers, then content");
+        let head = String::from_utf8_lossy(&part[..split]).into_owned();
+        parts.push((head, part[split + 4..].to_vec()));
+        rest = &rest_of_part[end + 2..];
+    }
+    parts
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[tokio::test]
 async fn without_a_key_openai_is_listed_unavailable_and_offline_is_the_default() {
     let router = build_router(offline_state());
 

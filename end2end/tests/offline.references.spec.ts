@@ -59,7 +59,7 @@ test.describe("reference images (offline engine)", () => {
       expect(await thumbnail.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(64);
     }
 
-    const sent = page.waitForRequest((r) => r.url().endsWith("/api/generate_image"));
+    const sent = page.waitForRequest((r) => r.url().endsWith("/api/generate_picture"));
     await studio.generateAndReview("a kite over the sea");
     expect(JSON.parse((await sent).postData()!).request.references).toEqual(ids);
     await expect(studio.el("used-reference")).toHaveCount(2);

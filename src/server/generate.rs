@@ -12,16 +12,27 @@ use crate::server::fallback::{plan, Plan};
 use crate::server::flow::{Attempts, FlowError};
 use crate::server::http::error_response::internal;
 use crate::server::inflight::report;
-use crate::server::nodes::generate_image::GenerationState;
+use crate::server::nodes::generate_image::{GenerationState, MadeImage};
 use crate::server::provenance::ReferenceRecord;
 use crate::server::providers::ProviderError;
 use crate::server::state::AppState;
 use tracing::Instrument;
 
+/// The picture with its file in base64, as the JSON API answers it.
 pub async fn generate(
     state: &AppState,
     request: GenerateRequest,
 ) -> Result<GeneratedImage, AppError> {
+    generate_file(state, request)
+        .await
+        .map(MadeImage::with_base64)
+}
+
+/// The picture and its file apart (`server::http::generate_picture` sends the file as bytes).
+pub async fn generate_file(
+    state: &AppState,
+    request: GenerateRequest,
+) -> Result<MadeImage, AppError> {
     check_request_id(&request.request_id)?;
     let provider = state
         .providers
@@ -75,7 +86,7 @@ async fn run_cancellable(
     state: &AppState,
     request: GenerateRequest,
     references: Vec<ReferenceRecord>,
-) -> Result<GeneratedImage, AppError> {
+) -> Result<MadeImage, AppError> {
     let registration = state
         .inflight
         .register(&request.request_id)
@@ -94,9 +105,12 @@ async fn run_cancellable(
         };
         tracing::warn!(fallback = %plan.request.engine, "trying the fallback engine");
         match run_on_engine(state, plan.request, &references).await? {
-            Ok(image) => Ok(GeneratedImage {
-                fallback: Some(plan.note),
-                ..image
+            Ok(made) => Ok(MadeImage {
+                metadata: GeneratedImage {
+                    fallback: Some(plan.note),
+                    ..made.metadata
+                },
+                ..made
             }),
             Err(also) => Err(also.error.to_app_error(&also.attempts)),
         }
@@ -126,7 +140,7 @@ async fn run_on_engine(
     state: &AppState,
     request: GenerateRequest,
     references: &[ReferenceRecord],
-) -> Result<Result<GeneratedImage, Failed>, AppError> {
+) -> Result<Result<MadeImage, Failed>, AppError> {
     let engine = request.engine.clone();
     // Waiting for a turn is inside the caller's select, so Cancel also reaches a queued one.
     report(Progress::Waiting);
@@ -142,12 +156,12 @@ async fn run_on_engine(
     match outcome {
         Ok(_) => store
             .image
-            .inspect(|image| {
+            .inspect(|made| {
                 tracing::info!(
                     engine,
-                    elapsed_ms = image.elapsed_ms,
-                    provider_calls = image.provider_calls,
-                    base64_bytes = image.b64.len(),
+                    elapsed_ms = made.metadata.elapsed_ms,
+                    provider_calls = made.metadata.provider_calls,
+                    bytes = made.file.len(),
                     "generated"
                 );
             })

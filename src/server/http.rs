@@ -5,6 +5,7 @@ pub mod api_gate;
 pub mod body;
 mod decode;
 pub mod error_response;
+pub mod generate_picture;
 pub mod generation_preview;
 pub mod page_body;
 pub mod security_headers;

@@ -74,10 +74,15 @@ impl Endpoint {
     }
 }
 
-fn endpoints() -> [Endpoint; 9] {
+fn endpoints() -> [Endpoint; 10] {
     [
         Endpoint {
             path: "/api/generate_image",
+            method: Method::POST,
+            body: Payload::Json(arguments::<GenerateImage>),
+        },
+        Endpoint {
+            path: "/api/generate_picture",
             method: Method::POST,
             body: Payload::Json(arguments::<GenerateImage>),
         },

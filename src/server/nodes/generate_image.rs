@@ -10,6 +10,7 @@ use crate::server::provenance::{stamp, Provenance, ReferenceRecord};
 use crate::server::providers::{ImageProvider, ProviderError, ProviderImage, ProviderRegistry};
 use crate::server::references::{references_of, Reference, ReferenceStore};
 use base64::Engine as _;
+use bytes::Bytes;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -18,7 +19,28 @@ pub struct GenerationState {
     pub request: GenerateRequest,
     /// The reference images the request names, as the server found them, for provenance.
     pub references: Vec<ReferenceRecord>,
-    pub image: Option<GeneratedImage>,
+    pub image: Option<MadeImage>,
+}
+
+/// A finished picture: what is known of it, and its file with the provenance stamped in. Kept
+/// apart so each way of answering sends the file as it needs: the JSON API as base64, the page's
+/// own route as bytes (`server::http::generate_picture`).
+pub struct MadeImage {
+    /// Everything but the file: its `b64` is empty.
+    pub metadata: GeneratedImage,
+    pub file: Bytes,
+}
+
+impl MadeImage {
+    /// The metadata with the file in it as base64, as `generate_image` answers.
+    pub fn with_base64(self) -> GeneratedImage {
+        GeneratedImage {
+            b64: base64::engine::general_purpose::STANDARD
+                .encode(&self.file)
+                .into(),
+            ..self.metadata
+        }
+    }
 }
 
 impl GenerationState {
@@ -137,11 +159,9 @@ impl Node<GenerationState> for GenerateImage {
             )
         }
         .to_record();
-        let bytes = stamp(&image.mime, image.bytes, &record);
-        shared.image = Some(GeneratedImage {
-            b64: base64::engine::general_purpose::STANDARD
-                .encode(&bytes)
-                .into(),
+        let file = stamp(&image.mime, image.bytes, &record).into();
+        let metadata = GeneratedImage {
+            b64: "".into(),
             mime: image.mime,
             engine: info.id.clone(),
             provider: info.provider.clone(),
@@ -161,7 +181,8 @@ impl Node<GenerationState> for GenerateImage {
             }),
             seed: image.seed,
             created_at,
-        });
+        };
+        shared.image = Some(MadeImage { metadata, file });
         Ok(Action::DEFAULT)
     }
 }

@@ -158,7 +158,7 @@ async fn rate_limit_then_success_waits_as_asked_and_counts_the_calls() {
         Duration::from_millis(1500),
         "Retry-After honoured, not the 1 s backoff"
     );
-    let image = state.image.unwrap();
+    let image = state.image.unwrap().metadata;
     assert_eq!(
         (image.provider_calls, image.retries(), h.calls()),
         (2, 1, 2)
@@ -247,10 +247,7 @@ async fn unknown_engine_fails_in_prep_without_a_call() {
 async fn post_stamps_provenance_into_the_png() {
     let (state, result) = harness(vec![]).run().await;
     result.unwrap();
-    let image = state.image.unwrap();
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(image.b64.as_bytes())
-        .unwrap();
+    let bytes = state.image.unwrap().file;
     let chunks = decoded_itxt(&bytes);
     let (_, record) = chunks
         .iter()
