@@ -174,6 +174,13 @@ pub enum Progress {
     Preview { number: u8 },
 }
 
+/// One event of `GET /api/generation_events`: the generation `id` is now doing `progress`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgressEvent {
+    pub id: String,
+    pub progress: Progress,
+}
+
 /// What `POST /api/references` answers: a reference image as the server stored it (upright, no
 /// larger than its side limit). `id` is the SHA-256 of the stored bytes, which `bytes` counts;
 /// `original_bytes` counts what was uploaded.

@@ -66,6 +66,10 @@ pub fn build_router(state: AppState) -> Router {
             post(http::generate_picture::serve_generation),
         )
         .route(
+            "/api/generation_events",
+            get(http::generation_events::stream_events),
+        )
+        .route(
             "/api/generation_preview/{id}",
             get(http::generation_preview::serve_preview),
         )

@@ -14,8 +14,9 @@ use http_body_util::BodyExt as _;
 use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 use mock_openai::Step;
 use proofsheet::error::{AppError, ProviderFailure};
-use proofsheet::model::{EngineCatalog, GenerateRequest, GeneratedImage};
+use proofsheet::model::{EngineCatalog, GenerateRequest, GeneratedImage, Progress, ProgressEvent};
 use proofsheet::server::build_router;
+use proofsheet::server::inflight::report;
 use serde_json::json;
 use tower::ServiceExt as _;
 
@@ -188,6 +189,72 @@ async fn generate_picture_refuses_like_generate_image() {
     assert!(
         matches!(answer.json::<AppError>(), AppError::InvalidInput { field, .. } if field == "prompt")
     );
+}
+
+#[tokio::test]
+async fn generation_events_send_the_current_state_then_each_change() {
+    let state = offline_state();
+    let router = build_router(state.clone());
+    let registration = state.inflight.register("sse-1").expect("a fresh id");
+    registration
+        .reporting(async { report(Progress::Sent) })
+        .await;
+
+    let response = router
+        .clone()
+        .oneshot(get("/api/generation_events?ids=sse-1,not-running"))
+        .await
+        .expect("the router is infallible");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "text/event-stream"
+    );
+    let mut body = response.into_body();
+    assert_eq!(
+        next_event(&mut body).await,
+        ProgressEvent {
+            id: "sse-1".into(),
+            progress: Progress::Sent
+        }
+    );
+    registration
+        .reporting(async { report(Progress::Processing) })
+        .await;
+    assert_eq!(
+        next_event(&mut body).await,
+        ProgressEvent {
+            id: "sse-1".into(),
+            progress: Progress::Processing
+        },
+        "a change arrives as it happens"
+    );
+}
+
+#[tokio::test]
+async fn generation_events_refuse_ids_that_are_not_request_ids() {
+    let router = build_router(offline_state());
+    let answer = send(&router, get("/api/generation_events?ids=a%20b")).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.text());
+}
+
+/// The next `data:` event of a server-sent event stream, as a `ProgressEvent`. Bounded, so a
+/// stream that never sends one fails the test instead of hanging it.
+async fn next_event(body: &mut Body) -> ProgressEvent {
+    let mut text = String::new();
+    loop {
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(10), body.frame())
+            .await
+            .expect("an event within ten seconds")
+            .expect("the stream is open")
+            .expect("a frame");
+        if let Some(data) = frame.data_ref() {
+            text.push_str(&String::from_utf8_lossy(data));
+        }
+        if let Some(line) = text.lines().find_map(|line| line.strip_prefix("data: ")) {
+            return serde_json::from_str(line).expect("a ProgressEvent");
+        }
+    }
 }
 
 /// The parts of a `multipart/form-data` body: each one's headers and content.

@@ -242,13 +242,17 @@ pub fn cancel(state: &AppState, request_id: &str) -> Result<bool, AppError> {
 }
 
 /// Request ids go into logs, so only short, plain ones are accepted.
-fn check_request_id(id: &str) -> Result<(), AppError> {
-    let plain = !id.is_empty()
+/// 1–64 letters, digits, `-` or `_`: safe in a log line, a URL and a header.
+pub fn is_request_id(id: &str) -> bool {
+    !id.is_empty()
         && id.len() <= 64
         && id
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if plain {
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn check_request_id(id: &str) -> Result<(), AppError> {
+    if is_request_id(id) {
         Ok(())
     } else {
         Err(AppError::InvalidInput {

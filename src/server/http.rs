@@ -6,6 +6,7 @@ pub mod body;
 mod decode;
 pub mod error_response;
 pub mod generate_picture;
+pub mod generation_events;
 pub mod generation_preview;
 pub mod page_body;
 pub mod security_headers;

@@ -7,17 +7,38 @@
 //! by `reporting`: the code deep in a provider client needs no handle passed down to it. A
 //! provider that streams rough previews while it draws hands each one over with
 //! `report_preview`; only the newest is kept, and it goes with the entry.
+//!
+//! Every change is also broadcast, for the page's progress stream (`server::http::
+//! generation_events`), so the page hears of a new state or preview as it happens instead of
+//! asking once a second.
 
 use crate::model::Progress;
 use bytes::Bytes;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
+use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
-#[derive(Default)]
+/// Changes waiting for a slow listener before it misses some. Each is a few dozen bytes, and a
+/// listener that falls behind is sent the current states again (`generation_events`).
+const CHANGES_KEPT: usize = 256;
+
 pub struct InFlight {
     running: Mutex<HashMap<String, Running>>,
+    changes: broadcast::Sender<ProgressChange>,
+}
+
+/// A generation's new state: (request id, what it is doing now).
+pub type ProgressChange = (String, Progress);
+
+impl Default for InFlight {
+    fn default() -> Self {
+        InFlight {
+            running: Mutex::default(),
+            changes: broadcast::channel(CHANGES_KEPT).0,
+        }
+    }
 }
 
 struct Running {
@@ -52,8 +73,13 @@ pub fn report_preview(picture: Bytes) {
 
 fn with_running(change: impl FnOnce(&mut Running)) {
     let _ = REPORTER.try_with(|(registry, request_id)| {
-        if let Some(running) = registry.lock().get_mut(request_id) {
+        let changed = registry.lock().get_mut(request_id).and_then(|running| {
+            let before = running.progress;
             change(running);
+            (running.progress != before).then_some(running.progress)
+        });
+        if let Some(now) = changed {
+            registry.announce(request_id, now);
         }
     });
 }
@@ -80,6 +106,8 @@ impl InFlight {
             preview: None,
         };
         running.insert(request_id.to_string(), entry);
+        drop(running);
+        self.announce(request_id, Progress::Waiting);
         Some(Registration {
             registry: Arc::clone(self),
             request_id: request_id.to_string(),
@@ -106,6 +134,27 @@ impl InFlight {
     /// The newest rough preview of the generation `request_id`, while it runs.
     pub fn preview(&self, request_id: &str) -> Option<Bytes> {
         self.lock().get(request_id)?.preview.clone()
+    }
+
+    /// What the generations `ids` are doing now (those running), and every change from now on,
+    /// of any generation: the caller keeps the ones it asked about. Subscribed before the states
+    /// are read, so no change falls between the two (one may come twice).
+    pub fn follow(
+        &self,
+        ids: &[String],
+    ) -> (Vec<ProgressChange>, broadcast::Receiver<ProgressChange>) {
+        let changes = self.changes.subscribe();
+        let running = self.lock();
+        let now = ids
+            .iter()
+            .filter_map(|id| Some((id.clone(), running.get(id)?.progress)))
+            .collect();
+        (now, changes)
+    }
+
+    /// Tells listeners; nobody listening is the usual case, not an error.
+    fn announce(&self, request_id: &str, progress: Progress) {
+        let _ = self.changes.send((request_id.to_string(), progress));
     }
 
     pub fn is_empty(&self) -> bool {
@@ -192,6 +241,25 @@ mod tests {
             registry.preview("r1"),
             None,
             "the preview goes with the entry"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_follower_gets_the_current_state_then_each_change() {
+        let registry = Arc::new(InFlight::default());
+        let registration = registry.register("r1").unwrap();
+        let (now, mut changes) = registry.follow(&["r1".into(), "unknown".into()]);
+        assert_eq!(now, vec![("r1".to_string(), Progress::Waiting)]);
+        registration
+            .reporting(async {
+                report(Progress::Sent);
+                report_preview(Bytes::from_static(b"rough"));
+            })
+            .await;
+        assert_eq!(changes.recv().await.unwrap(), ("r1".into(), Progress::Sent));
+        assert_eq!(
+            changes.recv().await.unwrap(),
+            ("r1".into(), Progress::Preview { number: 1 })
         );
     }
 

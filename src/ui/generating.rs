@@ -39,7 +39,7 @@ pub fn GeneratingView(
     // What each running request is doing, as the server last said.
     let progress = RwSignal::new(Vec::<(String, Progress)>::new());
     #[cfg(feature = "hydrate")]
-    watch_progress(running, progress);
+    follow_progress(engines.iter().map(|(id, _)| id.as_str()), progress);
     let title = match engines.len() {
         0 | 1 => (t.generating_attempt)(number),
         n => (t.trying_on)(n),
@@ -120,25 +120,46 @@ fn Preview(src: Memo<Option<String>>) -> impl IntoView {
     }
 }
 
-/// Asks the server once a second what each running request is doing.
+/// Hears from the server what each request is doing, as it changes
+/// (`GET /api/generation_events`), until the view goes.
 #[cfg(feature = "hydrate")]
-fn watch_progress(running: Signal<Vec<String>>, progress: RwSignal<Vec<(String, Progress)>>) {
-    let ask = move || {
-        for id in running.try_get_untracked().unwrap_or_default() {
-            leptos::task::spawn_local(async move {
-                if let Ok(Some(now)) = crate::api::generation_progress(id.clone()).await {
-                    // `try_`: the view may be gone by the time the answer comes.
-                    progress.try_update(|all| {
-                        all.retain(|(known, _)| *known != id);
-                        all.push((id, now));
-                    });
-                }
+fn follow_progress<'a>(
+    ids: impl Iterator<Item = &'a str>,
+    progress: RwSignal<Vec<(String, Progress)>>,
+) {
+    use crate::model::ProgressEvent;
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    use web_sys::{EventSource, MessageEvent};
+
+    let url = format!(
+        "/api/generation_events?ids={}",
+        ids.collect::<Vec<_>>().join(",")
+    );
+    // Without the stream the view still works: it only shows no progress.
+    let Ok(events) = EventSource::new(&url) else {
+        return;
+    };
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
+        let Some(data) = message.data().as_string() else {
+            return;
+        };
+        if let Ok(ProgressEvent { id, progress: now }) = serde_json::from_str(&data) {
+            // `try_`: the view may be going.
+            progress.try_update(|all| {
+                all.retain(|(known, _)| *known != id);
+                all.push((id, now));
             });
         }
-    };
-    if let Ok(handle) = set_interval_with_handle(ask, Duration::from_secs(1)) {
-        on_cleanup(move || handle.clear());
-    }
+    });
+    events.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    // The closure lives as long as the stream; both go with the view.
+    let open = send_wrapper::SendWrapper::new((events, on_message));
+    on_cleanup(move || {
+        let (events, _) = &*open;
+        events.close();
+        events.set_onmessage(None);
+    });
 }
 
 #[cfg(feature = "hydrate")]

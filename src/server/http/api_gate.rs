@@ -74,7 +74,7 @@ impl Endpoint {
     }
 }
 
-fn endpoints() -> [Endpoint; 10] {
+fn endpoints() -> [Endpoint; 11] {
     [
         Endpoint {
             path: "/api/generate_image",
@@ -93,6 +93,11 @@ fn endpoints() -> [Endpoint; 10] {
         },
         Endpoint {
             path: "/api/generation_progress",
+            method: Method::GET,
+            body: Payload::None,
+        },
+        Endpoint {
+            path: "/api/generation_events",
             method: Method::GET,
             body: Payload::None,
         },
