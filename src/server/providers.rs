@@ -9,6 +9,7 @@ mod events;
 pub mod gemini;
 pub mod http;
 pub mod ideogram;
+mod json_body;
 pub mod offline;
 pub mod openai;
 pub mod openai_images;

@@ -2,6 +2,7 @@
 //! failed request, reading a server's retry hint, reading a header, and recognising an image by
 //! its first bytes (providers.md §0.1 and §0.3). Key redaction is its sibling, `redact.rs`.
 
+pub use super::json_body::{json_sent_once, BodyWith, InlinePicture};
 use super::ProviderError;
 use crate::error::ProviderFailure;
 use crate::server::references::Reference;
@@ -107,95 +108,6 @@ pub fn decode_base64_image(b64: &str) -> Result<Vec<u8>, ProviderError> {
                 format!("invalid base64 image: {e}"),
             )
         })
-}
-
-/// A reference image inside a JSON body: plain base64 (Gemini, AUTOMATIC1111) or a `data:` URL
-/// (OpenAI, Ark, Replicate). It is encoded while the body is serialized, straight into it: four
-/// 5 MB references are ~27 MB of base64 per request, and building that as strings first held it
-/// twice while a body was made (with eight requests made at once, the server's peak memory).
-/// Bodies with many pictures are typed structs for that reason; in a `json!` tree it is one
-/// string like any other.
-#[derive(Clone, Copy)]
-pub struct InlinePicture<'a> {
-    reference: &'a Reference,
-    data_url: bool,
-}
-
-impl<'a> InlinePicture<'a> {
-    pub fn base64(reference: &'a Reference) -> Self {
-        InlinePicture {
-            reference,
-            data_url: false,
-        }
-    }
-
-    pub fn data_url(reference: &'a Reference) -> Self {
-        InlinePicture {
-            reference,
-            data_url: true,
-        }
-    }
-}
-
-impl serde::Serialize for InlinePicture<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let encoded = base64::display::Base64Display::new(
-            &self.reference.bytes,
-            &base64::engine::general_purpose::STANDARD,
-        );
-        if self.data_url {
-            let mime = self.reference.mime;
-            serializer.collect_str(&format_args!("data:{mime};base64,{encoded}"))
-        } else {
-            serializer.collect_str(&encoded)
-        }
-    }
-}
-
-/// `body` as the request's JSON, sent once and then let go. Why not `RequestBuilder::json`:
-/// reqwest keeps a bytes body for the whole call, to send it again after a redirect, and a body
-/// with reference pictures is tens of megabytes per request; a one-piece stream, which reqwest
-/// cannot keep, is freed as soon as it is sent. Its length is declared, so it is not chunked.
-pub fn json_sent_once(
-    request: reqwest::RequestBuilder,
-    body: &impl serde::Serialize,
-) -> reqwest::RequestBuilder {
-    let bytes = match serde_json::to_vec(body) {
-        Ok(bytes) => bytes::Bytes::from(bytes),
-        // Our bodies always serialize; if one did not, `json` reports it as the request's error.
-        Err(_) => return request.json(body),
-    };
-    let length = bytes.len();
-    let once = futures::stream::once(async move { Ok::<_, std::io::Error>(bytes) });
-    request
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header(reqwest::header::CONTENT_LENGTH, length)
-        .body(reqwest::Body::wrap_stream(once))
-}
-
-/// A JSON body: `fields` (an object), with `name` set to `value` when there is one (in place of
-/// any such field), serialized straight into the body (a field holding `InlinePicture`s).
-pub struct BodyWith<T> {
-    pub fields: serde_json::Value,
-    pub name: &'static str,
-    pub value: Option<T>,
-}
-
-impl<T: serde::Serialize> serde::Serialize for BodyWith<T> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(None)?;
-        let replaced = self.value.as_ref().map(|_| self.name);
-        for (key, value) in self.fields.as_object().into_iter().flatten() {
-            if Some(key.as_str()) != replaced {
-                map.serialize_entry(key, value)?;
-            }
-        }
-        if let Some(value) = &self.value {
-            map.serialize_entry(self.name, value)?;
-        }
-        map.end()
-    }
 }
 
 /// A reference image as a multipart file part (OpenAI image edits, Ideogram), named by its id.
