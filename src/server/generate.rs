@@ -4,8 +4,8 @@
 use crate::error::AppError;
 use crate::i18n::server::{language, BusyReason};
 use crate::model::{
-    shorten, validate_reference_sizes, validate_request, EngineInfo, GenerateRequest,
-    GeneratedImage, Progress, ECHO_CHARS,
+    shorten, validate_reference_sizes, validate_request, GenerateRequest, GeneratedImage, Progress,
+    ECHO_CHARS,
 };
 use crate::server::admission::Refusal;
 use crate::server::fallback::{plan, Plan};
@@ -39,10 +39,7 @@ pub async fn generate_file(
         .get(&request.engine)
         .ok_or_else(|| unknown_engine(state, &request.engine))?;
     // What an engine without its key lacks, said in the request's language.
-    let info = &EngineInfo {
-        unavailable: provider.unavailable_in(language()),
-        ..provider.info().clone()
-    };
+    let info = &provider.info_in(language());
     validate_request(&request, info)?;
     let references = stored_references(state, &request.references).await?;
     let model = info.model_or_default(&request.model);

@@ -55,6 +55,13 @@ pub trait ImageProvider: Send + Sync {
     fn unavailable_in(&self, _lang: Lang) -> Option<String> {
         None
     }
+    /// `info`, with what an unavailable engine lacks worded in `lang`.
+    fn info_in(&self, lang: Lang) -> EngineInfo {
+        EngineInfo {
+            unavailable: self.unavailable_in(lang),
+            ..self.info().clone()
+        }
+    }
     /// One provider call; the caller owns retries, timeouts and cancellation. `references` are
     /// the images `request.references` names, in its order, read once for every attempt.
     fn generate<'a>(
@@ -157,12 +164,8 @@ impl ProviderRegistry {
 
     /// The engines as the picker lists them, what an unavailable one lacks worded in `lang`.
     pub fn catalog_in(&self, lang: Lang) -> EngineCatalog {
-        let engine = |p: &Arc<dyn ImageProvider>| EngineInfo {
-            unavailable: p.unavailable_in(lang),
-            ..p.info().clone()
-        };
         EngineCatalog {
-            engines: self.providers.iter().map(engine).collect(),
+            engines: self.providers.iter().map(|p| p.info_in(lang)).collect(),
             default_engine: self.default_engine.clone(),
             max_upload_bytes: 0,
         }
