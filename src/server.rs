@@ -6,6 +6,7 @@ pub mod config;
 pub mod fallback;
 pub mod flow;
 pub mod generate;
+pub mod hex;
 pub mod http;
 pub mod inflight;
 pub mod nodes;

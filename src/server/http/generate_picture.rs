@@ -15,6 +15,7 @@ use crate::error::AppError;
 use crate::i18n::server::in_language;
 use crate::i18n::Lang;
 use crate::server::generate::generate_file;
+use crate::server::hex::random_hex;
 use crate::server::http::error_response::internal;
 use crate::server::nodes::generate_image::MadeImage;
 use crate::server::state::AppState;
@@ -63,9 +64,7 @@ fn multipart(made: MadeImage) -> Result<(String, Vec<u8>), AppError> {
         .map_err(|e| internal(&format!("encoding a picture's metadata: {e}")))?;
     // Random, so no picture can contain it by design (RFC 2046 asks that it occur nowhere in
     // the parts).
-    let mut random = [0u8; 16];
-    getrandom::fill(&mut random).map_err(|e| internal(&format!("no randomness: {e}")))?;
-    let boundary: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    let boundary = random_hex(16).map_err(|e| internal(&format!("no randomness: {e}")))?;
     let mime = &made.metadata.mime;
     let mut body = Vec::with_capacity(made.file.len() + metadata.len() + 512);
     body.extend_from_slice(

@@ -7,6 +7,7 @@
 //! The length is known beforehand (base64 has an exact size), so the body is not chunked, and
 //! what reaches the provider is byte for byte what serializing the body whole would give.
 
+use crate::server::hex::random_hex;
 use crate::server::references::Reference;
 use axum::body::Bytes;
 use base64::Engine as _;
@@ -139,9 +140,7 @@ pub fn json_sent_once(
 
 /// The body as a stream of pieces, and its length.
 fn pieces_of(body: &impl serde::Serialize) -> Option<(Pieces, u64)> {
-    let mut random = [0u8; 8];
-    getrandom::fill(&mut random).ok()?;
-    let nonce = random.iter().map(|b| format!("{b:02x}")).collect();
+    let nonce = random_hex(8).ok()?;
     let (serialized, placeholders) = {
         let _unset = SerializingWithPlaceholders::start(nonce);
         (serde_json::to_vec(body).ok()?, PLACEHOLDERS.take()?)

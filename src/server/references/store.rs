@@ -4,6 +4,7 @@
 //! disk, then renamed into place), so a reader never sees half a reference, even after a crash.
 
 use crate::model::is_reference_id;
+use crate::server::hex::{hex, random_hex};
 use sha2::{Digest as _, Sha256};
 use std::collections::HashMap;
 use std::io::{self, Write as _};
@@ -243,13 +244,8 @@ impl Drop for TempFile {
 
 /// `prefix-` and 24 random hex digits: no two scratch files collide, whoever makes them.
 fn unique_name(prefix: &str) -> io::Result<String> {
-    let mut random = [0u8; 12];
-    getrandom::fill(&mut random).map_err(io::Error::other)?;
-    Ok(format!("{prefix}-{}", hex(&random)))
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    let random = random_hex(12).map_err(io::Error::other)?;
+    Ok(format!("{prefix}-{random}"))
 }
 
 #[cfg(test)]

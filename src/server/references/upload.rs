@@ -14,12 +14,13 @@
 //! `DECODES_AT_ONCE` at a time, on blocking threads.
 
 use super::normalize::{normalize, read_header, Header, ImageLimits, Unusable};
-use super::store::{hex, ReferenceStore, StoredFormat, TempFile};
+use super::store::{ReferenceStore, StoredFormat, TempFile};
 use crate::error::AppError;
 use crate::i18n::server::{in_language, language, UploadRefusal};
 use crate::i18n::Lang;
 use crate::model::{is_reference_id, malformed_reference_id, millions, ReferenceImage};
 use crate::server::config::Settings;
+use crate::server::hex::hex;
 use crate::server::http::api_gate::media_type;
 use crate::server::http::body::{check_declared_length, declared_length, BodyError, BoundedBody};
 use crate::server::http::error_response::{error_response, internal};
