@@ -215,7 +215,7 @@ async fn answer(
     }
     // `stream` is a GPT-only parameter, refused for dall-e by the checks.
     if request.stream {
-        stream(request, delay, state.config().image_padding_bytes)
+        stream(state, request, delay)
     } else {
         Json(images(&state, &incoming.origin, &request).await).into_response()
     }
@@ -309,7 +309,7 @@ fn publish(state: &MockState, origin: &str, picture: Picture) -> String {
 /// with `drawing` spread evenly before them. With n > 1 the real framing is
 /// UNCONFIRMED; each image gets its own sequence here. No `data: [DONE]`
 /// follows (also UNCONFIRMED, §0.2).
-fn stream(request: ImagesRequest, drawing: Duration, padding: usize) -> Response {
+fn stream(state: MockState, request: ImagesRequest, drawing: Duration) -> Response {
     let prefix = match request.endpoint {
         Endpoint::Generations => "image_generation",
         Endpoint::Edits => "image_edit",
@@ -321,8 +321,7 @@ fn stream(request: ImagesRequest, drawing: Duration, padding: usize) -> Response
             common[key] = value;
         }
         for index in 0..request.n {
-            let picture =
-                Picture::nth(&request.prompt, index, request.width, request.height).padded(padding);
+            let picture = state.picture(&request.prompt, index, request.width, request.height);
             let b64_json = picture.base64(request.format).await;
             let partials = (0..request.partial_images)
                 .map(|partial| ("partial_image", json!({"partial_image_index": partial})));
