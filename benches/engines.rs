@@ -15,6 +15,8 @@
 
 #[path = "support/server.rs"]
 mod server;
+#[path = "support/stats.rs"]
+mod stats;
 
 use std::time::{Duration, Instant};
 
@@ -24,6 +26,7 @@ use reqwest::multipart::Form;
 use reqwest::{Client, Method};
 use serde_json::json;
 use server::{client, Server};
+use stats::{median, millis};
 
 /// Every key the server is given; the mock accepts any non-empty key.
 const KEY: &str = "bench-not-a-secret";
@@ -137,7 +140,7 @@ async fn measure(
             downloads.push(download_time);
         }
     }
-    let (served, direct, downloads) = (median(served), median(direct), median(downloads));
+    let (served, direct, downloads) = (median(&served), median(&direct), median(&downloads));
     println!(
         "engines {engine:<14} server {:7.2} ms, direct {:7.2} ms, overhead {:+6.2} ms (medians of {TIMED_RUNS}; answer {:.2} MB){}",
         millis(served),
@@ -240,14 +243,4 @@ fn replayed(client: &Client, mock: &MockServer, call: &ReceivedRequest) -> reqwe
             request.multipart(form)
         }
     }
-}
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    // Nearest rank, like the other benchmarks: always an observed run.
-    samples[samples.len().div_ceil(2) - 1]
-}
-
-fn millis(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1000.0
 }

@@ -22,6 +22,8 @@
 
 #[path = "support/server.rs"]
 mod server;
+#[path = "support/stats.rs"]
+mod stats;
 
 use std::time::{Duration, Instant};
 
@@ -31,6 +33,7 @@ use proofsheet::model::{GenerateRequest, GeneratedImage};
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
 use server::{client, Server};
+use stats::{median, millis, percentile};
 use tokio::task::JoinSet;
 
 const API_KEY: &str = "sk-fake-bench-key";
@@ -484,21 +487,14 @@ struct Stats {
 
 impl Stats {
     fn of(samples: &[Sample]) -> Stats {
-        let mut sorted: Vec<Duration> = samples.iter().map(|sample| sample.elapsed).collect();
-        sorted.sort();
-        // Nearest-rank percentiles: an actual observed run, never an interpolation.
-        let percentile = |p: usize| sorted[(sorted.len() * p).div_ceil(100).max(1) - 1];
+        let elapsed: Vec<Duration> = samples.iter().map(|sample| sample.elapsed).collect();
         Stats {
-            median: percentile(50),
-            p95: percentile(95),
-            min: sorted[0],
-            max: sorted[sorted.len() - 1],
+            median: median(&elapsed),
+            p95: percentile(&elapsed, 95),
+            min: elapsed.iter().min().copied().unwrap_or_default(),
+            max: elapsed.iter().max().copied().unwrap_or_default(),
         }
     }
-}
-
-fn millis(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1e3
 }
 
 fn report(case: &str, stats: &Stats, sample: &Sample, png_bytes: usize) {

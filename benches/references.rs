@@ -24,6 +24,8 @@
 
 #[path = "support/server.rs"]
 mod server;
+#[path = "support/stats.rs"]
+mod stats;
 
 use image::codecs::jpeg::JpegEncoder;
 use image::{DynamicImage, ImageEncoder as _, Rgb, RgbImage};
@@ -31,6 +33,7 @@ use mock_openai::{MockConfig, MockServer, Step};
 use proofsheet::model::{GenerateRequest, ReferenceImage};
 use reqwest::{Client, StatusCode};
 use server::{client, Server};
+use stats::{median, millis};
 use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
 
@@ -256,20 +259,6 @@ fn jpeg(pixels: RgbImage, quality: u8, exif: Option<Vec<u8>>) -> Vec<u8> {
         .write_with_encoder(encoder)
         .expect("the picture encodes");
     bytes
-}
-
-fn median(samples: &[Duration]) -> Duration {
-    let mut sorted = samples.to_vec();
-    sorted.sort();
-    // Nearest rank: an observed value, never an interpolation.
-    sorted
-        .get(sorted.len().saturating_sub(1) / 2)
-        .copied()
-        .unwrap_or_default()
-}
-
-fn millis(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1e3
 }
 
 fn megabytes(bytes: usize) -> f64 {
