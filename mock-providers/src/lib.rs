@@ -16,7 +16,7 @@
 //! | `Replicate` (§4) | `https://api.replicate.com/v1` | `http://ADDR/replicate/v1` | `POST /models/{owner}/{name}/predictions`, `POST /predictions`, `GET /predictions/{id}`, `POST /predictions/{id}/cancel` |
 //! | `Ideogram` (§5) | `https://api.ideogram.ai` | `http://ADDR/ideogram` | `POST /v1/ideogram-v3/generate` |
 //! | `Ark` (§6) | `https://ark.cn-beijing.volces.com/api/v3` | `http://ADDR/ark/api/v3` | `POST /images/generations` |
-//! | `A1111` (§8.1) | `http://127.0.0.1:7860` | `http://ADDR/a1111` | `POST /sdapi/v1/txt2img`, `POST /sdapi/v1/img2img`, `GET /sdapi/v1/progress` |
+//! | `A1111` (§8.1) | `http://127.0.0.1:7860` | `http://ADDR/a1111` | `POST /sdapi/v1/txt2img`, `POST /sdapi/v1/img2img`, `GET /sdapi/v1/progress`, `POST /internal/progress` |
 //!
 //! For a `mock-providers` binary started elsewhere, a base URL is
 //! `http://ADDR` followed by [`Provider::base_path`].
@@ -102,6 +102,9 @@ pub struct MockConfig {
     /// Filler bytes added to every PNG and JPEG picture (WebP stays as it is), so a benchmark
     /// can ask for pictures as heavy as real ones; 0 by default.
     pub image_padding_bytes: usize,
+    /// Serve AUTOMATIC1111 as `--nowebui` does: the API without the web
+    /// UI's `POST /internal/progress`.
+    pub a1111_api_only: bool,
 }
 
 impl Default for MockConfig {
@@ -111,6 +114,7 @@ impl Default for MockConfig {
             ideogram_max_inflight_images: 10,
             ideogram_url_ttl_secs: 3600,
             image_padding_bytes: 0,
+            a1111_api_only: false,
         }
     }
 }

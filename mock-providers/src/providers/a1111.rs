@@ -1,11 +1,15 @@
 //! AUTOMATIC1111 / Forge (§8.1): `POST /sdapi/v1/txt2img`,
-//! `POST /sdapi/v1/img2img` and `GET /sdapi/v1/progress`, no auth. Jobs run
-//! one at a time behind a queue lock, as upstream, so progress is polled
-//! from a parallel connection while a generation blocks. Answers hold bare
-//! base64 PNGs and `info` as a JSON-encoded string.
+//! `POST /sdapi/v1/img2img` and `GET /sdapi/v1/progress`, no auth, plus the
+//! web UI's `POST /internal/progress` (one task's progress or queue position,
+//! by the `force_task_id` its generation was sent with; absent when
+//! [`MockConfig::a1111_api_only`](crate::MockConfig)). Jobs run one at a time
+//! behind a queue lock, as upstream, so progress is polled from a parallel
+//! connection while a generation blocks. Answers hold bare base64 PNGs and
+//! `info` as a JSON-encoded string.
 
 mod request;
 
+use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -20,8 +24,10 @@ use serde_json::{json, Map, Value};
 
 use self::request::{Params, MODEL_HASH, MODEL_NAME, VERSION};
 
+use crate::ids::{random_string, UPPER_ALNUM};
 use crate::images::ImageFormat;
 use crate::ledger::Incoming;
+use crate::payload::Payload;
 use crate::state::{lock, MockState};
 
 /// One scripted AUTOMATIC1111 answer. JSON: `{"provider":"a1111","respond":"error","status":500,"error":"OutOfMemoryError"}`.
@@ -83,14 +89,28 @@ fn unprocessable(loc: Value, msg: &str, kind: &str) -> Response {
     (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
 }
 
-/// The job running now, for `/progress`, and the lock that serialises jobs.
+/// The lock that serialises jobs, and upstream's task bookkeeping
+/// (`modules/progress.py`): the job running now, the tasks waiting for the
+/// lock and the latest finished ones.
 #[derive(Default)]
 pub(crate) struct Jobs {
     queue: tokio::sync::Mutex<()>,
-    current: Mutex<Option<Job>>,
+    tasks: Mutex<Tasks>,
 }
 
+#[derive(Default)]
+struct Tasks {
+    current: Option<Job>,
+    /// Task ids waiting for the queue lock, oldest first (`pending_tasks`).
+    pending: Vec<String>,
+    /// The newest finished task ids (`finished_tasks`, which keeps 16).
+    finished: VecDeque<String>,
+}
+
+const FINISHED_KEPT: usize = 16;
+
 struct Job {
+    task_id: String,
     kind: &'static str,
     started: Instant,
     duration: Duration,
@@ -98,26 +118,59 @@ struct Job {
     timestamp: String,
 }
 
-/// Clears the current job when a generation ends, however it ends.
+impl Job {
+    /// The share of the scripted delay that has passed, and the seconds left.
+    fn fraction(&self) -> (f64, f64) {
+        let total = self.duration.as_secs_f64();
+        let elapsed = self.started.elapsed().as_secs_f64().min(total);
+        let progress = if total > 0.0 { elapsed / total } else { 1.0 };
+        (progress, total - elapsed)
+    }
+}
+
+/// A task waiting for the queue lock; leaves the queue when dropped (its
+/// client went away) or when it starts.
+struct Queued<'a> {
+    jobs: &'a Jobs,
+    task_id: String,
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        lock(&self.jobs.tasks)
+            .pending
+            .retain(|waiting| *waiting != self.task_id);
+    }
+}
+
+/// The running task; finished when a generation ends, however it ends.
 struct Running<'a>(&'a Jobs);
 
 impl Drop for Running<'_> {
     fn drop(&mut self) {
-        *lock(&self.0.current) = None;
+        let mut tasks = lock(&self.0.tasks);
+        if let Some(job) = tasks.current.take() {
+            tasks.finished.push_back(job.task_id);
+            if tasks.finished.len() > FINISHED_KEPT {
+                tasks.finished.pop_front();
+            }
+        }
     }
 }
 
 impl Jobs {
-    fn start(&self, job: Job) -> Running<'_> {
-        *lock(&self.current) = Some(job);
-        Running(self)
+    fn enqueue(&self, task_id: String) -> Queued<'_> {
+        lock(&self.tasks).pending.push(task_id.clone());
+        Queued {
+            jobs: self,
+            task_id,
+        }
     }
 
-    /// The `/sdapi/v1/progress` body: progress is the share of the
-    /// scripted delay that has passed.
+    /// The `/sdapi/v1/progress` body, about whichever job runs.
     fn progress(&self) -> Value {
-        let current = lock(&self.current);
-        let Some(job) = current.as_ref() else {
+        let tasks = lock(&self.tasks);
+        let Some(job) = tasks.current.as_ref() else {
             return json!({
                 "progress": 0.0,
                 "eta_relative": 0.0,
@@ -126,17 +179,63 @@ impl Jobs {
                 "textinfo": null,
             });
         };
-        let total = job.duration.as_secs_f64();
-        let elapsed = job.started.elapsed().as_secs_f64().min(total);
-        let progress = if total > 0.0 { elapsed / total } else { 1.0 };
+        let (progress, eta) = job.fraction();
         let step = (progress * f64::from(job.steps)) as u32;
         json!({
             "progress": progress,
-            "eta_relative": total - elapsed,
+            "eta_relative": eta,
             "state": state_dict(job.kind, 1, &job.timestamp, step, job.steps),
             "current_image": null,
             "textinfo": null,
         })
+    }
+
+    /// The `/internal/progress` body about one task, as upstream's
+    /// `progressapi`: its progress while it runs, else whether it waits
+    /// ("In queue: 2/3") or has finished.
+    fn task_progress(&self, id_task: Option<&str>) -> Value {
+        let tasks = lock(&self.tasks);
+        let running = tasks
+            .current
+            .as_ref()
+            .filter(|job| Some(job.task_id.as_str()) == id_task);
+        if let Some(job) = running {
+            let (progress, eta) = job.fraction();
+            return json!({
+                "active": true, "queued": false, "completed": false,
+                "progress": progress, "eta": eta,
+                "live_preview": null, "id_live_preview": -1, "textinfo": null,
+            });
+        }
+        let position = tasks
+            .pending
+            .iter()
+            .position(|waiting| Some(waiting.as_str()) == id_task);
+        let textinfo = match position {
+            Some(index) => format!("In queue: {}/{}", index + 1, tasks.pending.len()),
+            None => "Waiting...".to_owned(),
+        };
+        let completed = tasks
+            .finished
+            .iter()
+            .any(|done| Some(done.as_str()) == id_task);
+        json!({
+            "active": false, "queued": position.is_some(), "completed": completed,
+            "progress": null, "eta": null,
+            "live_preview": null, "id_live_preview": -1, "textinfo": textinfo,
+        })
+    }
+}
+
+impl<'a> Queued<'a> {
+    /// The task got the queue lock: it leaves the queue and runs.
+    fn start(self, job: Job) -> Running<'a> {
+        let jobs = self.jobs;
+        let mut tasks = lock(&jobs.tasks);
+        tasks.pending.retain(|waiting| *waiting != self.task_id);
+        tasks.current = Some(job);
+        drop(tasks);
+        Running(jobs)
     }
 }
 
@@ -159,7 +258,8 @@ pub(crate) fn routes() -> Router<MockState> {
         .route("/sdapi/v1/txt2img", post(txt2img))
         .route("/sdapi/v1/img2img", post(img2img))
         .route("/sdapi/v1/progress", get(progress))
-        .fallback(|| async { (StatusCode::NOT_FOUND, Json(json!({"detail": "Not Found"}))) })
+        .route("/internal/progress", post(internal_progress))
+        .fallback(|| async { not_found() })
         .layer(from_fn(process_time))
 }
 
@@ -175,6 +275,27 @@ async fn process_time(request: Request, next: Next) -> Response {
 
 async fn progress(State(state): State<MockState>) -> Json<Value> {
     Json(state.a1111_jobs().progress())
+}
+
+/// FastAPI's answer to a path it has no route for.
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, Json(json!({"detail": "Not Found"}))).into_response()
+}
+
+/// Upstream registers this route with the web UI only: a `--nowebui`
+/// server answers it with a 404.
+async fn internal_progress(
+    State(state): State<MockState>,
+    Extension(incoming): Extension<Incoming>,
+) -> Response {
+    if state.config().a1111_api_only {
+        return not_found();
+    }
+    let Payload::Json(Value::Object(body)) = &*incoming.payload else {
+        return unprocessable(json!(["body"]), "field required", "value_error.missing");
+    };
+    let id_task = body.get("id_task").and_then(Value::as_str);
+    Json(state.a1111_jobs().task_progress(id_task)).into_response()
 }
 
 async fn txt2img(state: State<MockState>, incoming: Extension<Incoming>) -> Response {
@@ -202,14 +323,22 @@ async fn generate(
     };
 
     let jobs = state.a1111_jobs();
+    let (kind, task_kind) = match mode {
+        Mode::Txt2Img => ("scripts_txt2img", "txt2img"),
+        Mode::Img2Img => ("scripts_img2img", "img2img"),
+    };
+    // Upstream's `create_task_id` when the request names none.
+    let task_id = params
+        .force_task_id
+        .clone()
+        .unwrap_or_else(|| format!("task({task_kind}-{})", random_string(UPPER_ALNUM, 7)));
+    let queued = jobs.enqueue(task_id.clone());
     // Upstream serialises generations behind one lock.
     let _queue = jobs.queue.lock().await;
     let (step, delay) = state.take_step::<A1111Step>();
-    let _running = jobs.start(Job {
-        kind: match mode {
-            Mode::Txt2Img => "scripts_txt2img",
-            Mode::Img2Img => "scripts_img2img",
-        },
+    let _running = queued.start(Job {
+        task_id,
+        kind,
         started: Instant::now(),
         duration: delay,
         steps: params.steps,

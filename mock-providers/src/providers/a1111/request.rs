@@ -246,6 +246,8 @@ pub(super) struct Params {
     pub batch_size: u32,
     pub n_iter: u32,
     pub denoising_strength: Option<f64>,
+    /// The task id the client chose, for `/internal/progress`.
+    pub force_task_id: Option<String>,
     pub timestamp: String,
 }
 
@@ -288,6 +290,7 @@ impl Params {
             batch_size: count("batch_size", 1),
             n_iter: count("n_iter", 1),
             denoising_strength: number("denoising_strength"),
+            force_task_id: text("force_task_id").filter(|id| !id.is_empty()),
             timestamp: compact(now_secs()),
         }
     }
