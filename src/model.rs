@@ -166,8 +166,12 @@ pub enum Progress {
     Starting,
     /// The provider is making the picture (Replicate's `processing`).
     Processing,
-    /// A local AUTOMATIC1111 server's job is this far along (its `/progress`, which describes
-    /// the job it is running: on a server others use too, that may be theirs).
+    /// Waiting in a local AUTOMATIC1111 server's own queue behind others' jobs: `position` of
+    /// the `of` jobs waiting there.
+    Queued { position: u16, of: u16 },
+    /// A local AUTOMATIC1111 server's job is this far along. A server without its web UI
+    /// (`--nowebui`), or older than 1.6, tells only how far the job it runs is, which on a server
+    /// others use too may be theirs.
     Rendering { percent: u8 },
     /// The provider has sent `number` rough previews of the picture so far; the newest is at
     /// `GET /api/generation_preview/{request_id}`.

@@ -125,6 +125,23 @@ test.describe("Engines against mock-providers", () => {
     await expect.poll(async () => (await providers.calls("replicate")).predictions_cancelled).toBe(1);
   });
 
+  test("A1111 shows its place in the server's own queue, then how far it is", async ({ studio, providers, request }) => {
+    // Someone else's job holds the server for 3 s; ours then takes 3 s.
+    await providers.script([
+      { provider: "a1111", respond: "images", delay_ms: 3000 },
+      { provider: "a1111", respond: "images", delay_ms: 3000 },
+    ]);
+    const theirs = request.post(`${providers.base}/a1111/sdapi/v1/txt2img`, { data: { prompt: "someone else's" } });
+    await expect.poll(async () => (await providers.calls("a1111")).requests.length).toBe(1);
+    await studio.open();
+    await studio.el("engine-select").selectOption("a1111");
+    await studio.generate("a lighthouse at dusk");
+    await expect(studio.el("generation-progress")).toHaveText("In the server's queue: 1 of 1");
+    await expect(studio.el("generation-progress")).toHaveText(/^Rendering: \d+ %$/);
+    await studio.expectStage("user_feedback");
+    expect((await theirs).ok()).toBe(true);
+  });
+
   test("Try on runs the prompt on three engines at once, each attempt labelled, two side by side", async ({ studio, providers }) => {
     await studio.open();
     await studio.el("engine-select").selectOption("gemini");

@@ -1,6 +1,6 @@
 use crate::*;
-use mock_providers::KeyOutcome;
-use proofsheet::model::Styling;
+use mock_providers::{A1111Step, KeyOutcome, Step};
+use proofsheet::model::{Progress, Styling};
 use proofsheet::server::generate::generate;
 
 #[tokio::test]
@@ -35,7 +35,6 @@ async fn a1111_sends_size_steps_sampler_and_negative_prompt() {
 
 #[tokio::test]
 async fn a1111_handled_exception_is_a_failure_quoting_its_detail() {
-    use mock_providers::{A1111Step, Step};
     let mock = start_mock().await;
     let state = state_for(&mock, &[]);
     let step = A1111Step::Error {
@@ -51,35 +50,120 @@ async fn a1111_handled_exception_is_a_failure_quoting_its_detail() {
     assert_eq!(api_calls(&mock, Provider::A1111).len(), 1, "not retried");
 }
 
+/// Waits for the generation `id` to report a progress `wanted` accepts, and returns it.
+async fn progress_seen(
+    state: &proofsheet::server::state::AppState,
+    id: &str,
+    wanted: impl Fn(&Progress) -> bool,
+) -> Option<Progress> {
+    // Bounded only so a broken client cannot hang the test; what it asserts is what is seen.
+    for _ in 0..800 {
+        if let Some(progress) = state.inflight.progress(id).filter(&wanted) {
+            return Some(progress);
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    None
+}
+
 #[tokio::test]
-async fn a1111_progress_is_reported_while_its_job_runs() {
-    use mock_providers::{A1111Step, Step};
-    use proofsheet::model::Progress;
+async fn a1111_reports_its_place_in_the_servers_queue_then_its_own_progress() {
     let mock = start_mock().await;
     let state = state_for(&mock, &[]);
-    // A job that takes three seconds: the client asks `/progress` once a second meanwhile.
+    // Someone else's two-second job holds the server's queue lock; ours takes two seconds too.
+    mock.script(vec![
+        Step::from(A1111Step::Images).delayed(2000),
+        Step::from(A1111Step::Images).delayed(2000),
+    ]);
+    let url = format!("{}/sdapi/v1/txt2img", mock.base_url(Provider::A1111));
+    let theirs = tokio::spawn(async move {
+        reqwest::Client::new()
+            .post(url)
+            .json(&serde_json::json!({"prompt": "someone else's", "force_task_id": "task(theirs)"}))
+            .send()
+            .await
+    });
+    for _ in 0..500 {
+        if api_calls(&mock, Provider::A1111).len() == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let generating = tokio::spawn({
+        let state = state.clone();
+        async move { generate(&state, request("sd-queued", "a1111", "512x512")).await }
+    });
+
+    let queued = progress_seen(&state, "sd-queued", |p| {
+        matches!(p, Progress::Queued { .. })
+    })
+    .await;
+    assert_eq!(queued, Some(Progress::Queued { position: 1, of: 1 }));
+    let rendering = progress_seen(&state, "sd-queued", |p| {
+        matches!(p, Progress::Rendering { .. })
+    })
+    .await;
+    assert!(
+        matches!(rendering, Some(Progress::Rendering { percent: 1..=100 })),
+        "{rendering:?}"
+    );
+    generating.await.unwrap().expect("a picture");
+    assert!(theirs.await.unwrap().unwrap().status().is_success());
+
+    let calls = api_calls(&mock, Provider::A1111);
+    let ours = calls
+        .iter()
+        .find(|c| {
+            c.path == "/a1111/sdapi/v1/txt2img"
+                && c.body.json().is_some_and(|b| b["prompt"] == PROMPT)
+        })
+        .expect("our txt2img");
+    assert_eq!(
+        ours.body.json().unwrap()["force_task_id"],
+        "proofsheet-sd-queued",
+        "our own task id, which the progress route is asked about"
+    );
+    assert!(
+        calls.iter().all(|c| c.path != "/a1111/sdapi/v1/progress"),
+        "the server's own job progress is not needed while ours is known"
+    );
+    assert_eq!(state.inflight.progress("sd-queued"), None, "gone once done");
+}
+
+#[tokio::test]
+async fn a1111_without_its_web_ui_reports_the_progress_of_the_job_it_runs() {
+    let mock = MockServer::start(MockConfig {
+        a1111_api_only: true,
+        ..Default::default()
+    })
+    .await;
+    let state = state_for(&mock, &[]);
+    // A job that takes three seconds: the client asks for progress once a second meanwhile.
     mock.script(vec![Step::from(A1111Step::Images).delayed(3000)]);
     let generating = tokio::spawn({
         let state = state.clone();
         async move { generate(&state, request("sd-progress", "a1111", "512x512")).await }
     });
-    let mut seen = None;
-    // Bounded only so a broken client cannot hang the test; what it asserts is what is seen.
-    for _ in 0..500 {
-        if let Some(Progress::Rendering { percent }) = state.inflight.progress("sd-progress") {
-            seen = Some(percent);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let percent = seen.expect("a rendering percentage while the job ran");
-    assert!((1..=100).contains(&percent), "{percent} %");
+    let rendering = progress_seen(&state, "sd-progress", |p| {
+        matches!(p, Progress::Rendering { .. })
+    })
+    .await;
+    assert!(
+        matches!(rendering, Some(Progress::Rendering { percent: 1..=100 })),
+        "{rendering:?}"
+    );
     generating.await.unwrap().expect("a picture");
-    let asked = api_calls(&mock, Provider::A1111)
-        .iter()
-        .filter(|c| c.path == "/a1111/sdapi/v1/progress")
-        .count();
-    assert!(asked >= 1, "progress was asked for on its own connection");
+    let calls = api_calls(&mock, Provider::A1111);
+    let asked = |path: &str| calls.iter().filter(|c| c.path == path).count();
+    assert_eq!(
+        asked("/a1111/internal/progress"),
+        1,
+        "a missing task route is asked for once, then not again"
+    );
+    assert!(
+        asked("/a1111/sdapi/v1/progress") >= 1,
+        "the API's own progress, on its own connection"
+    );
     assert_eq!(
         state.inflight.progress("sd-progress"),
         None,
