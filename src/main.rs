@@ -63,7 +63,12 @@ async fn main() {
         },
         "Proofsheet listening on http://{addr}"
     );
-    serve::serve(listener, build_router(state), limits, shutdown_signal()).await;
+    let stopping = state.stopping.clone();
+    let shutdown = async move {
+        shutdown_signal().await;
+        stopping.cancel();
+    };
+    serve::serve(listener, build_router(state), limits, shutdown).await;
 }
 
 /// `proofsheet hash-password`: reads a password from standard input and prints the argon2 hash

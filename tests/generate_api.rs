@@ -232,6 +232,29 @@ async fn generation_events_send_the_current_state_then_each_change() {
 }
 
 #[tokio::test]
+async fn generation_events_end_when_the_server_begins_to_stop() {
+    let state = offline_state();
+    let router = build_router(state.clone());
+    let response = router
+        .oneshot(get("/api/generation_events?ids=not-running"))
+        .await
+        .expect("the router is infallible");
+    let mut body = response.into_body();
+    state.stopping.cancel();
+    let end = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        // Keep-alive comments may come first; the stream must then end.
+        while let Some(frame) = body.frame().await {
+            frame.expect("a frame");
+        }
+    })
+    .await;
+    assert!(
+        end.is_ok(),
+        "the stream ended once the server began to stop"
+    );
+}
+
+#[tokio::test]
 async fn generation_events_refuse_ids_that_are_not_request_ids() {
     let router = build_router(offline_state());
     let answer = send(&router, get("/api/generation_events?ids=a%20b")).await;

@@ -15,6 +15,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -29,6 +30,9 @@ pub struct AppState {
     /// Uploaded reference images, under the data directory; provider clients read them here.
     pub references: Arc<ReferenceStore>,
     pub uploads: Arc<Uploads>,
+    /// Cancelled when the server begins to stop. Answers that last as long as the page wants
+    /// (progress streams) end then, so a graceful shutdown waits only for real work.
+    pub stopping: CancellationToken,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -85,6 +89,7 @@ impl AppState {
             access: None,
             references,
             uploads,
+            stopping: CancellationToken::new(),
         }
     }
 }

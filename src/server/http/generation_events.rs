@@ -1,7 +1,8 @@
 //! `GET /api/generation_events?ids=a,b`: what the page's running generations are doing, as
 //! server-sent events. Each event is a `ProgressEvent` as JSON: first the current state of each
 //! id that is running, then every change as it happens (a new state, a new rough preview), until
-//! the page closes the stream (it does when the generation ends). An id that is not running yet
+//! the page closes the stream (it does when the generation ends) or the server stops. An id that
+//! is not running yet
 //! is followed too: the page opens the stream as it sends the generation, which may register a
 //! moment later.
 //!
@@ -55,6 +56,8 @@ pub async fn stream_events(State(state): State<AppState>, Query(query): Query<Id
         // A `ProgressEvent` always encodes; an error would only skip this event.
         Some((event.unwrap_or_default(), following))
     });
+    // A stopping server ends the stream, or a graceful shutdown would wait for every open page.
+    let events = events.take_until(state.stopping.clone().cancelled_owned());
     Sse::new(events.map(Ok::<_, Infallible>))
         .keep_alive(KeepAlive::default())
         .into_response()
