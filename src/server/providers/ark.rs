@@ -2,6 +2,11 @@
 //! a synchronous JSON call, `size` as `1K`/`2K`/`4K` or `WxH`, the watermark off unless the
 //! entry turns it on, and the picture at a URL (valid 24 h, fetched at once) or inline. Ark's
 //! error messages end with a `Request ID`, which is kept: it is what Ark's support asks for.
+//!
+//! Why not `"stream": true` (§6.4): Ark's stream sends each *finished* picture of a group
+//! (`image_generation.partial_succeeded`), not rough previews of one, and a recorded stream
+//! sent even its headers only once the first picture was done. For the one picture asked here
+//! it would show nothing sooner, so the page shows "Sent; waiting for the picture" meanwhile.
 
 use super::http::{
     decode_base64_image, exchange, json_sent_once, parse_json, retry_after, sniff_mime, BodyWith,
