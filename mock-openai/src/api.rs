@@ -7,11 +7,11 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::prelude::{Engine, BASE64_STANDARD};
+use mock_providers::png_for;
 
 use crate::auth::authorize;
 use crate::envelope::{internal, response_not_found, ApiError};
 use crate::ids::hex_id;
-use crate::image::render_png;
 use crate::response::{completed, failed, revised_prompt, with_result};
 use crate::script::{Outcome, StepContext};
 use crate::state::{MockState, StoredImage, StoredResponse};
@@ -105,10 +105,9 @@ pub(crate) async fn get_response(
 async fn render_base64(state: &MockState, image: StoredImage) -> Result<String, ApiError> {
     let padding = state.config().image_padding_bytes;
     tokio::task::spawn_blocking(move || {
-        render_png(&image.revised_prompt, image.width, image.height, padding)
-            .map(|png| BASE64_STANDARD.encode(png))
+        let png = png_for(&image.revised_prompt, image.width, image.height, padding);
+        BASE64_STANDARD.encode(png)
     })
     .await
-    .map_err(|error| internal(format!("image task failed: {error}")))?
-    .map_err(|error| internal(format!("PNG encoding failed: {error}")))
+    .map_err(|error| internal(format!("image task failed: {error}")))
 }

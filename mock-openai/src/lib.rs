@@ -9,7 +9,6 @@ mod auth;
 mod control;
 mod envelope;
 mod ids;
-mod image;
 mod record;
 mod response;
 mod script;

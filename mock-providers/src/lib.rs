@@ -78,7 +78,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub use auth::{AuthRecord, KeyOutcome};
-pub use images::ImageFormat;
+pub use images::{png_for, ImageFormat};
 pub use ledger::{Calls, ReceivedRequest};
 pub use payload::{RecordedBody, RecordedPart};
 pub use provider::Provider;
