@@ -107,8 +107,8 @@ pub fn router(state: MockState) -> Router {
     let openai = Router::new()
         .route("/v1/responses", post(api::create_response))
         .route("/v1/responses/{id}", get(api::get_response))
-        .fallback(envelope::invalid_url_handler)
-        .method_not_allowed_fallback(envelope::invalid_url_handler)
+        .fallback(envelope::invalid_url)
+        .method_not_allowed_fallback(envelope::invalid_url)
         // Recording wraps the handlers (and the fallback) so every call is
         // counted, including rejected and cancelled ones.
         .layer(from_fn_with_state(state.clone(), record::record))

@@ -4,13 +4,13 @@
 //! SSE with `stream: true`); dall-e models answer `data[].url` (plus
 //! `revised_prompt` on dall-e-3) unless `response_format` is `b64_json`.
 
-mod envelope;
+pub(crate) mod envelope;
 mod request;
 
 use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{from_fn, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -148,8 +148,14 @@ fn rate_limited(model: &str, retry_after_ms: Option<u64>) -> ApiError {
         // `retry-after` is whole seconds, rounded up: waiting less than asked
         // would only earn another 429.
         error = error
-            .header("retry-after-ms", HeaderValue::from(ms))
-            .header("retry-after", HeaderValue::from(ms.div_ceil(1000)));
+            .header(
+                HeaderName::from_static("retry-after-ms"),
+                HeaderValue::from(ms),
+            )
+            .header(
+                HeaderName::from_static("retry-after"),
+                HeaderValue::from(ms.div_ceil(1000)),
+            );
     }
     error
 }

@@ -1,5 +1,7 @@
 //! OpenAI's error envelope, `{"error":{"message","type","param","code"}}`
-//! (§1.7, §2.5), and the wording of its canned errors.
+//! (§1.7, §2.5), and the wording of its canned errors. Public as
+//! [`crate::openai_errors`]: mock-openai (the Responses API) answers with the
+//! same envelope.
 
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -11,7 +13,7 @@ use crate::fields::{Issue, Problem};
 /// One error answer, built with chained setters so each call site reads
 /// like the JSON it produces. Boxed: it travels in every validator `Result`.
 #[derive(Debug)]
-pub(crate) struct ApiError(Box<Parts>);
+pub struct ApiError(Box<Parts>);
 
 #[derive(Debug)]
 struct Parts {
@@ -26,7 +28,7 @@ struct Parts {
 }
 
 impl ApiError {
-    pub(crate) fn new(status: StatusCode, kind: &str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, kind: &str, message: impl Into<String>) -> Self {
         ApiError(Box::new(Parts {
             status,
             kind: kind.to_owned(),
@@ -39,27 +41,27 @@ impl ApiError {
     }
 
     /// The common case: 400 `invalid_request_error`.
-    pub(crate) fn invalid_request(message: impl Into<String>) -> Self {
+    pub fn invalid_request(message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::BAD_REQUEST, "invalid_request_error", message)
     }
 
-    pub(crate) fn param(mut self, param: impl Into<String>) -> Self {
+    pub fn param(mut self, param: impl Into<String>) -> Self {
         self.0.param = Some(param.into());
         self
     }
 
-    pub(crate) fn code(mut self, code: impl Into<String>) -> Self {
+    pub fn code(mut self, code: impl Into<String>) -> Self {
         self.0.code = Some(code.into());
         self
     }
 
-    pub(crate) fn detail(mut self, key: &str, value: Value) -> Self {
+    pub fn detail(mut self, key: &str, value: Value) -> Self {
         self.0.details.insert(key.to_owned(), value);
         self
     }
 
-    pub(crate) fn header(mut self, name: &'static str, value: HeaderValue) -> Self {
-        self.0.headers.push((HeaderName::from_static(name), value));
+    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.0.headers.push((name, value));
         self
     }
 }
@@ -165,7 +167,7 @@ pub(crate) fn invalid_json() -> ApiError {
 }
 
 /// 401 for a request with no usable `Authorization: Bearer …` header.
-pub(crate) fn missing_api_key() -> ApiError {
+pub fn missing_api_key() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
         "invalid_request_error",
@@ -180,7 +182,7 @@ pub(crate) fn missing_api_key() -> ApiError {
 /// 401 for a key the server does not know. The partial key in the message
 /// is deliberate: the real API echoes it (verbatim text UNCONFIRMED, §1.7),
 /// and the app's tests must prove it never reaches a person unmasked.
-pub(crate) fn incorrect_api_key(presented: &str) -> ApiError {
+pub fn incorrect_api_key(presented: &str) -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
         "invalid_request_error",
@@ -214,7 +216,7 @@ pub(crate) fn model_not_found(model: &str) -> ApiError {
 }
 
 /// 404 for any path or method this mock does not serve.
-pub(crate) async fn invalid_url(method: Method, uri: Uri) -> ApiError {
+pub async fn invalid_url(method: Method, uri: Uri) -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "invalid_request_error",
