@@ -1,21 +1,15 @@
 // What the browser benchmarks share: Debian's chromium driven by Playwright from end2end/, kept off
 // the network, and nearest-rank percentiles.
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-// Keep chromium off the network: only the app on 127.0.0.1 is contacted.
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+// Keep chromium off the network: only the app on 127.0.0.1 is contacted. The browser tests'
+// list, so a benchmark measures the browser the tests drive (Playwright adds --no-sandbox).
+const CHROMIUM_ARGS = JSON.parse(readFileSync(path.join(ROOT, "end2end", "chromium-args.json"), "utf8"));
 
 export async function launchChromium() {
   // Why end2end's copy: the benchmarks use the same pinned Playwright as the browser tests.

@@ -1,4 +1,5 @@
 import { defineConfig, devices } from "@playwright/test";
+import chromiumArgs from "./chromium-args.json";
 
 // App servers run side by side: one with no API key (the offline engine only), one configured
 // for OpenAI but pointed at the mock server, one requiring a sign-in, and one whose other engines
@@ -147,14 +148,8 @@ export default defineConfig({
 function launch() {
   return {
     executablePath,
-    // Playwright adds --headless and --no-sandbox itself; these keep chromium off the network.
-    args: [
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
+    // Playwright adds --headless and --no-sandbox itself; these keep chromium off the network
+    // (the browser benchmarks launch it with the same list).
+    args: chromiumArgs,
   };
 }
