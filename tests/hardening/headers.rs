@@ -176,3 +176,29 @@ async fn an_unknown_address_gets_the_studio_with_404_under_the_page_policy() {
         "the studio answers 404s"
     );
 }
+
+#[tokio::test]
+async fn pages_are_compressed_for_browsers_that_ask_and_api_answers_are_not() {
+    let server = start(&[]).await;
+    let fetch = |path: &'static str| {
+        client()
+            .get(server.url(path))
+            .header(reqwest::header::ACCEPT_ENCODING, "br, gzip")
+            .send()
+    };
+    let page = fetch("/").await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(header(&page, reqwest::header::CONTENT_ENCODING), "br");
+    let compressed = page.bytes().await.unwrap().len();
+    let plain = client().get(server.url("/")).send().await.unwrap();
+    assert_eq!(header(&plain, reqwest::header::CONTENT_ENCODING), "");
+    let plain = plain.bytes().await.unwrap().len();
+    assert!(
+        compressed * 2 < plain,
+        "{compressed} B compressed against {plain} B"
+    );
+
+    let answer = fetch("/api/list_engines").await.unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    assert_eq!(header(&answer, reqwest::header::CONTENT_ENCODING), "");
+}
