@@ -16,7 +16,7 @@
 //! | `Replicate` (§4) | `https://api.replicate.com/v1` | `http://ADDR/replicate/v1` | `POST /models/{owner}/{name}/predictions`, `POST /predictions`, `GET /predictions/{id}`, `POST /predictions/{id}/cancel` |
 //! | `Ideogram` (§5) | `https://api.ideogram.ai` | `http://ADDR/ideogram` | `POST /v1/ideogram-v3/generate` |
 //! | `Ark` (§6) | `https://ark.cn-beijing.volces.com/api/v3` | `http://ADDR/ark/api/v3` | `POST /images/generations` |
-//! | `A1111` (§8.1) | `http://127.0.0.1:7860` | `http://ADDR/a1111` | `POST /sdapi/v1/txt2img`, `POST /sdapi/v1/img2img`, `GET /sdapi/v1/progress`, `POST /internal/progress` |
+//! | `A1111` (§8.1) | `http://127.0.0.1:7860` | `http://ADDR/a1111` | `POST /sdapi/v1/txt2img`, `POST /sdapi/v1/img2img`, `GET /sdapi/v1/progress`, `POST /sdapi/v1/interrupt`, `POST /internal/progress` |
 //!
 //! For a `mock-providers` binary started elsewhere, a base URL is
 //! `http://ADDR` followed by [`Provider::base_path`].

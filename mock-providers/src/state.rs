@@ -98,6 +98,8 @@ impl MockState {
         }
         self.inner.files.clear();
         self.inner.predictions.clear();
+        // A job outlives its client (as upstream's do); a reset must not leave one running.
+        self.inner.a1111_jobs.interrupt();
     }
 
     /// Takes the provider's next step (success if none is queued) and

@@ -1,5 +1,6 @@
 //! AUTOMATIC1111 / Forge (§8.1): `POST /sdapi/v1/txt2img`,
-//! `POST /sdapi/v1/img2img` and `GET /sdapi/v1/progress`, no auth, plus the
+//! `POST /sdapi/v1/img2img`, `GET /sdapi/v1/progress` and
+//! `POST /sdapi/v1/interrupt` (ends the running job early), no auth, plus the
 //! web UI's `POST /internal/progress` (one task's progress or queue position,
 //! by the `force_task_id` its generation was sent with; absent when
 //! [`MockConfig::a1111_api_only`](crate::MockConfig)). Jobs run one at a time
@@ -96,6 +97,9 @@ fn unprocessable(loc: Value, msg: &str, kind: &str) -> Response {
 pub(crate) struct Jobs {
     queue: tokio::sync::Mutex<()>,
     tasks: Mutex<Tasks>,
+    /// Wakes the running job, which then answers at once (upstream's
+    /// `shared.state.interrupt()`); with no job running it does nothing.
+    interrupt: tokio::sync::Notify,
 }
 
 #[derive(Default)]
@@ -159,6 +163,11 @@ impl Drop for Running<'_> {
 }
 
 impl Jobs {
+    /// Ends the running job now, if there is one.
+    pub(crate) fn interrupt(&self) {
+        self.interrupt.notify_waiters();
+    }
+
     fn enqueue(&self, task_id: String) -> Queued<'_> {
         lock(&self.tasks).pending.push(task_id.clone());
         Queued {
@@ -258,6 +267,7 @@ pub(crate) fn routes() -> Router<MockState> {
         .route("/sdapi/v1/txt2img", post(txt2img))
         .route("/sdapi/v1/img2img", post(img2img))
         .route("/sdapi/v1/progress", get(progress))
+        .route("/sdapi/v1/interrupt", post(interrupt))
         .route("/internal/progress", post(internal_progress))
         .fallback(|| async { not_found() })
         .layer(from_fn(process_time))
@@ -275,6 +285,11 @@ async fn process_time(request: Request, next: Next) -> Response {
 
 async fn progress(State(state): State<MockState>) -> Json<Value> {
     Json(state.a1111_jobs().progress())
+}
+
+async fn interrupt(State(state): State<MockState>) -> Json<Value> {
+    state.a1111_jobs().interrupt();
+    Json(json!({}))
 }
 
 /// FastAPI's answer to a path it has no route for.
@@ -312,11 +327,21 @@ enum Mode {
     Img2Img,
 }
 
+/// Upstream runs a job on a worker thread that carries on when its client leaves, so here each
+/// job is a task of its own rather than part of the request: a client that goes away leaves it
+/// running (and queued jobs waiting) until it ends or is interrupted.
 async fn generate(
     State(state): State<MockState>,
     Extension(incoming): Extension<Incoming>,
     mode: Mode,
 ) -> Response {
+    match tokio::spawn(run_job(state, incoming, mode)).await {
+        Ok(response) => response,
+        Err(error) => std::panic::resume_unwind(error.into_panic()),
+    }
+}
+
+async fn run_job(state: MockState, incoming: Incoming, mode: Mode) -> Response {
     let (body, params) = match request::check(&incoming.payload, mode) {
         Ok(checked) => checked,
         Err(refusal) => return refusal.into_response(),
@@ -344,7 +369,11 @@ async fn generate(
         steps: params.steps,
         timestamp: params.timestamp.clone(),
     });
-    tokio::time::sleep(delay).await;
+    // An interrupted job answers with what it has, as upstream does.
+    tokio::select! {
+        () = tokio::time::sleep(delay) => {}
+        () = jobs.interrupt.notified() => {}
+    }
     match step {
         A1111Step::Error {
             status,

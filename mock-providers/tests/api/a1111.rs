@@ -1,5 +1,6 @@
 //! AUTOMATIC1111 (§8.1): base64 images with `info` as a JSON string,
-//! pydantic-style 422s, handled exceptions, and progress of a running job.
+//! pydantic-style 422s, handled exceptions, progress of a running job, each
+//! task's queue place, and interrupts.
 
 use base64::prelude::{Engine, BASE64_STANDARD};
 use mock_providers::{A1111Step, KeyOutcome, MockServer, Provider, Step};
@@ -244,9 +245,90 @@ async fn progress_reports_the_running_job_and_jobs_run_one_at_a_time() {
         calls.completed, 2,
         "only the two progress polls have been answered"
     );
-    first.abort();
+    // An interrupt ends the running job at once (it answers with what it has); the queued one
+    // then runs.
+    let interrupted = post(&server, "/sdapi/v1/interrupt", json!({})).await;
+    assert_eq!(interrupted.status, 200, "{}", interrupted.text);
+    assert_eq!(first.await.expect("task").expect("answer"), 200);
     assert_eq!(second.await.expect("task").expect("answer"), 200);
-    let calls = wait_for_calls(&server, |calls| calls.cancelled == 1).await;
-    assert_eq!(calls.completed, 3);
     assert_eq!(progress(&server).await["state"]["job"], "", "idle again");
+}
+
+async fn task_progress(server: &MockServer, id_task: &str) -> Value {
+    post(
+        server,
+        "/internal/progress",
+        json!({"id_task": id_task, "id_live_preview": -1}),
+    )
+    .await
+    .json()
+}
+
+#[tokio::test]
+async fn each_task_is_told_its_queue_place_then_progress_and_outlives_its_client() {
+    let server = start().await;
+    server.script(vec![
+        Step::from(A1111Step::Images).delayed(60_000),
+        Step::from(A1111Step::Images),
+    ]);
+    let spawn = |body: Value| {
+        let request = client()
+            .post(url(&server, Provider::A1111, "/sdapi/v1/txt2img"))
+            .json(&body);
+        tokio::spawn(async move { request.send().await.map(|r| r.status().as_u16()) })
+    };
+    let first = spawn(json!({"prompt": "slow", "force_task_id": "task(first)"}));
+    wait_for_calls(&server, |calls| calls.count == 1).await;
+    let second = spawn(json!({"prompt": "next", "force_task_id": "task(second)"}));
+    wait_for_calls(&server, |calls| calls.count == 2).await;
+
+    let running = task_progress(&server, "task(first)").await;
+    assert_eq!(
+        (running["active"].as_bool(), running["queued"].as_bool()),
+        (Some(true), Some(false))
+    );
+    assert!(running["progress"]
+        .as_f64()
+        .is_some_and(|p| (0.0..1.0).contains(&p)));
+    let waiting = task_progress(&server, "task(second)").await;
+    assert_eq!(
+        (waiting["active"].as_bool(), waiting["queued"].as_bool()),
+        (Some(false), Some(true))
+    );
+    assert_eq!(waiting["textinfo"], "In queue: 1/1");
+    let unknown = task_progress(&server, "task(never-sent)").await;
+    assert_eq!(
+        (unknown["queued"].as_bool(), unknown["completed"].as_bool()),
+        (Some(false), Some(false))
+    );
+    assert_eq!(unknown["textinfo"], "Waiting...");
+
+    // The first client leaves; as upstream, its job goes on.
+    first.abort();
+    wait_for_calls(&server, |calls| calls.cancelled == 1).await;
+    let still = task_progress(&server, "task(first)").await;
+    assert_eq!(
+        still["active"].as_bool(),
+        Some(true),
+        "the job outlives its client"
+    );
+
+    post(&server, "/sdapi/v1/interrupt", json!({})).await;
+    assert_eq!(second.await.expect("task").expect("answer"), 200);
+    let done = task_progress(&server, "task(first)").await;
+    assert_eq!(
+        (done["active"].as_bool(), done["completed"].as_bool()),
+        (Some(false), Some(true))
+    );
+}
+
+#[tokio::test]
+async fn without_the_web_ui_there_is_no_task_progress() {
+    let server = MockServer::start(mock_providers::MockConfig {
+        a1111_api_only: true,
+        ..Default::default()
+    })
+    .await;
+    let reply = post(&server, "/internal/progress", json!({"id_task": "task(x)"})).await;
+    assert_eq!(reply.status, 404, "{}", reply.text);
 }
