@@ -142,6 +142,20 @@ test.describe("Engines against mock-providers", () => {
     expect((await theirs).ok()).toBe(true);
   });
 
+  test("Cancel on A1111 interrupts the job it started, so the server is free again", async ({ studio, providers }) => {
+    // A job far longer than the test: only an interrupt ends it.
+    await providers.script([{ provider: "a1111", respond: "images", delay_ms: 600000 }]);
+    await studio.open();
+    await studio.el("engine-select").selectOption("a1111");
+    await studio.generate("a lighthouse at dusk");
+    await expect(studio.el("generation-progress")).toHaveText(/^Rendering: \d+ %$/);
+    await studio.el("cancel-button").click();
+    await studio.expectStage("initial_input");
+    const interrupts = async () =>
+      (await providers.calls("a1111")).requests.filter((r) => r.path.endsWith("/sdapi/v1/interrupt")).length;
+    await expect.poll(interrupts).toBe(1);
+  });
+
   test("Try on runs the prompt on three engines at once, each attempt labelled, two side by side", async ({ studio, providers }) => {
     await studio.open();
     await studio.el("engine-select").selectOption("gemini");

@@ -1,7 +1,7 @@
 use crate::*;
-use mock_providers::{A1111Step, KeyOutcome, Step};
+use mock_providers::{A1111Step, KeyOutcome, MockServer, Step};
 use proofsheet::model::{Progress, Styling};
-use proofsheet::server::generate::generate;
+use proofsheet::server::generate::{cancel, generate};
 
 #[tokio::test]
 async fn a1111_sends_size_steps_sampler_and_negative_prompt() {
@@ -118,10 +118,12 @@ async fn a1111_reports_its_place_in_the_servers_queue_then_its_own_progress() {
                 && c.body.json().is_some_and(|b| b["prompt"] == PROMPT)
         })
         .expect("our txt2img");
-    assert_eq!(
-        ours.body.json().unwrap()["force_task_id"],
-        "proofsheet-sd-queued",
-        "our own task id, which the progress route is asked about"
+    let task_id = ours.body.json().unwrap()["force_task_id"].clone();
+    assert!(
+        task_id
+            .as_str()
+            .is_some_and(|id| id.starts_with("proofsheet-sd-queued-")),
+        "our own task id, which the progress route is asked about: {task_id}"
     );
     assert!(
         calls.iter().all(|c| c.path != "/a1111/sdapi/v1/progress"),
@@ -169,4 +171,102 @@ async fn a1111_without_its_web_ui_reports_the_progress_of_the_job_it_runs() {
         None,
         "gone once done"
     );
+}
+
+/// The calls the mock received on `path`, by now.
+fn calls_to(mock: &MockServer, path: &str) -> usize {
+    api_calls(mock, Provider::A1111)
+        .iter()
+        .filter(|c| c.path == path)
+        .count()
+}
+
+/// Waits until the mock has received a call on `path`; false if none came in ten seconds.
+async fn call_arrives(mock: &MockServer, path: &str) -> bool {
+    for _ in 0..1000 {
+        if calls_to(mock, path) > 0 {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn a1111_interrupts_its_own_running_job_once_nobody_waits_for_it() {
+    let mock = start_mock().await;
+    let state = state_for(&mock, &[]);
+    // A job far longer than the test: only an interrupt ends it in time.
+    mock.script(vec![Step::from(A1111Step::Images).delayed(600_000)]);
+    let generating = tokio::spawn({
+        let state = state.clone();
+        async move { generate(&state, request("sd-dropped", "a1111", "512x512")).await }
+    });
+    let running = progress_seen(&state, "sd-dropped", |p| {
+        matches!(p, Progress::Rendering { .. })
+    })
+    .await;
+    assert!(running.is_some(), "the job runs");
+    assert_eq!(cancel(&state, "sd-dropped"), Ok(true));
+    assert!(
+        generating.await.unwrap().is_err(),
+        "a cancelled generation makes no picture"
+    );
+    assert!(
+        call_arrives(&mock, "/a1111/sdapi/v1/interrupt").await,
+        "the abandoned job is interrupted"
+    );
+    assert_eq!(calls_to(&mock, "/a1111/sdapi/v1/interrupt"), 1);
+}
+
+#[tokio::test]
+async fn a1111_leaves_someone_elses_job_alone_and_interrupts_its_own_when_it_starts() {
+    let mock = start_mock().await;
+    let state = state_for(&mock, &[]);
+    // Someone else's two-second job runs first; ours would then take ten minutes.
+    mock.script(vec![
+        Step::from(A1111Step::Images).delayed(2000),
+        Step::from(A1111Step::Images).delayed(600_000),
+    ]);
+    let url = format!("{}/sdapi/v1/txt2img", mock.base_url(Provider::A1111));
+    let theirs = tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        let answer = reqwest::Client::new()
+            .post(url)
+            .json(&serde_json::json!({"prompt": "someone else's"}))
+            .send()
+            .await;
+        (answer, started.elapsed())
+    });
+    while api_calls(&mock, Provider::A1111).is_empty() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let generating = tokio::spawn({
+        let state = state.clone();
+        async move { generate(&state, request("sd-left", "a1111", "512x512")).await }
+    });
+    let queued = progress_seen(&state, "sd-left", |p| matches!(p, Progress::Queued { .. })).await;
+    assert!(queued.is_some(), "ours waits behind theirs");
+    assert_eq!(cancel(&state, "sd-left"), Ok(true));
+    assert!(
+        generating.await.unwrap().is_err(),
+        "a cancelled generation makes no picture"
+    );
+    assert_eq!(
+        calls_to(&mock, "/a1111/sdapi/v1/interrupt"),
+        0,
+        "their running job is not interrupted"
+    );
+
+    let (answer, took) = theirs.await.unwrap();
+    assert!(answer.unwrap().status().is_success());
+    assert!(
+        took >= Duration::from_millis(1900),
+        "their job ran its whole course ({took:?})"
+    );
+    assert!(
+        call_arrives(&mock, "/a1111/sdapi/v1/interrupt").await,
+        "ours is interrupted once it runs"
+    );
+    assert_eq!(calls_to(&mock, "/a1111/sdapi/v1/interrupt"), 1);
 }

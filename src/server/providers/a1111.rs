@@ -5,7 +5,9 @@
 //! The engine is listed only when `A1111_BASE_URL` (or its entry's `base_url`) is set. A server
 //! that refuses connections is starting or busy, so that is retried.
 //! While a job waits and runs, its place in the server's own queue and then how far it is are
-//! reported (see `watch_progress`).
+//! reported, and a job nobody waits for any more is interrupted (see `job`).
+
+mod job;
 
 use super::http::{
     decode_base64_image, exchange, failure_for_status, json_sent_once, parse_json, sniff_mime,
@@ -13,17 +15,13 @@ use super::http::{
 };
 use super::{prompt_in_words, sent_if_changed, ProviderClient, ProviderError, ProviderImage};
 use crate::error::ProviderFailure;
-use crate::model::{EngineInfo, GenerateRequest, Progress};
+use crate::model::{EngineInfo, GenerateRequest};
 use crate::server::config::ProviderSettings;
-use crate::server::inflight::report;
 use crate::server::references::Reference;
+use job::{JobRoutes, SentJob};
 use reqwest::StatusCode;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::time::Duration;
-
-/// How often a running job's progress is asked for.
-const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 
 /// A1111's seed is a 32-bit integer (-1 means random, which we never send).
 const MAX_SEED: u64 = u32::MAX as u64;
@@ -34,14 +32,14 @@ pub struct A1111Provider {
     credentials: Credentials,
     /// `…/sdapi/v1/`, before `txt2img` or `img2img`.
     api: String,
-    /// `…/internal/progress`: the web UI's route for one task's progress or queue position.
-    task_progress: String,
+    jobs: JobRoutes,
     info: EngineInfo,
 }
 
 impl A1111Provider {
     pub fn new(entry: &ProviderSettings, http: reqwest::Client) -> Self {
         A1111Provider {
+            jobs: JobRoutes::new(http.clone(), &entry.base_url),
             http,
             credentials: Credentials {
                 provider: entry.label.clone(),
@@ -49,118 +47,9 @@ impl A1111Provider {
                 api_key: String::new(),
             },
             api: format!("{}/sdapi/v1/", entry.base_url.trim_end_matches('/')),
-            task_progress: format!("{}/internal/progress", entry.base_url.trim_end_matches('/')),
             info: entry.engine_info(false, None),
         }
     }
-}
-
-/// What the web UI's `/internal/progress` says of our task.
-enum TaskReading {
-    /// Where the task is, when that is worth showing (nothing once it is done, or when the
-    /// answer could not be read: progress is information, never a reason to fail).
-    Known(Option<Progress>),
-    /// The server has not heard of the task: it is older than `force_task_id` (A1111 1.6), or
-    /// the request has not reached it yet.
-    Unknown,
-    /// No such route: the server runs with `--nowebui`.
-    NoRoute,
-}
-
-impl A1111Provider {
-    /// Reports once a second how far the job sent as `task_id` is, until dropped (when the
-    /// picture comes). The web UI's `/internal/progress` tells our own task's place in the
-    /// server's queue (others may use it too), then its progress. A server without that route,
-    /// or one that does not know the task, is asked the API's `/progress` instead, which
-    /// describes whichever job it runs.
-    async fn watch_progress(&self, task_id: &str) -> std::convert::Infallible {
-        let mut has_task_route = true;
-        loop {
-            tokio::time::sleep(PROGRESS_EVERY).await;
-            let reading = if has_task_route {
-                self.task_progress(task_id).await
-            } else {
-                TaskReading::Unknown
-            };
-            let progress = match reading {
-                TaskReading::Known(progress) => progress,
-                TaskReading::Unknown => self.server_progress().await,
-                TaskReading::NoRoute => {
-                    has_task_route = false;
-                    self.server_progress().await
-                }
-            };
-            if let Some(progress) = progress {
-                report(progress);
-            }
-        }
-    }
-
-    async fn task_progress(&self, task_id: &str) -> TaskReading {
-        #[derive(Deserialize)]
-        struct Answer {
-            #[serde(default)]
-            active: bool,
-            #[serde(default)]
-            queued: bool,
-            #[serde(default)]
-            completed: bool,
-            progress: Option<f64>,
-            textinfo: Option<String>,
-        }
-        let asked = self
-            .http
-            .post(&self.task_progress)
-            .json(&json!({"id_task": task_id, "id_live_preview": -1, "live_preview": false}))
-            .timeout(PROGRESS_EVERY)
-            .send()
-            .await;
-        let Ok(answer) = asked else {
-            return TaskReading::Known(None);
-        };
-        if answer.status() == StatusCode::NOT_FOUND {
-            return TaskReading::NoRoute;
-        }
-        let Ok(task) = answer.json::<Answer>().await else {
-            return TaskReading::Known(None);
-        };
-        if task.active {
-            TaskReading::Known(task.progress.and_then(rendering))
-        } else if task.queued {
-            TaskReading::Known(task.textinfo.as_deref().and_then(queue_place))
-        } else if task.completed {
-            TaskReading::Known(None)
-        } else {
-            TaskReading::Unknown
-        }
-    }
-
-    /// The API's `/progress`: how far the job the server runs now is.
-    async fn server_progress(&self) -> Option<Progress> {
-        #[derive(Deserialize)]
-        struct Answer {
-            progress: f64,
-        }
-        let url = format!("{}progress?skip_current_image=true", self.api);
-        let answer = self.http.get(&url).timeout(PROGRESS_EVERY).send().await;
-        rendering(answer.ok()?.json::<Answer>().await.ok()?.progress)
-    }
-}
-
-/// A share of the job done, as a percentage; nothing before it has begun.
-fn rendering(progress: f64) -> Option<Progress> {
-    (progress > 0.0).then(|| Progress::Rendering {
-        percent: (progress.clamp(0.0, 1.0) * 100.0).round() as u8,
-    })
-}
-
-/// Upstream words a queued task's place "In queue: 2/3"; any other wording is not shown.
-fn queue_place(textinfo: &str) -> Option<Progress> {
-    let (position, length) = textinfo.strip_prefix("In queue:")?.split_once('/')?;
-    Some(Progress::Queued {
-        position: position.trim().parse().ok()?,
-        of: length.trim().parse().ok()?,
-    })
 }
 
 impl ProviderClient for A1111Provider {
@@ -179,11 +68,11 @@ impl ProviderClient for A1111Provider {
     ) -> Result<ProviderImage, ProviderError> {
         let model = self.info.model_or_default(&request.model);
         let words = prompt_in_words(request, model);
-        // Our own task id, so the server can say where this job is.
-        let task_id = format!("proofsheet-{}", request.request_id);
+        // Our own task id, so the server can say where this job is and we can stop it.
+        let job = SentJob::new(&self.jobs, JobRoutes::new_task_id(&request.request_id));
         let sent = {
             let mut body = body(request, &words)?;
-            body["force_task_id"] = json!(task_id);
+            body["force_task_id"] = json!(job.task_id());
             let mode = if references.is_empty() {
                 "txt2img"
             } else {
@@ -197,10 +86,12 @@ impl ProviderClient for A1111Provider {
         };
         // A1111 answers only when the picture is done; where the job is comes from the progress
         // routes, asked on another connection meanwhile.
-        let (status, _headers, answer) = tokio::select! {
-            answered = exchange(sent) => answered?,
-            never = self.watch_progress(&task_id) => match never {},
+        let answered = tokio::select! {
+            answered = exchange(sent) => answered,
+            never = self.jobs.watch_progress(job.task_id()) => match never {},
         };
+        job.answered();
+        let (status, _headers, answer) = answered?;
         if !status.is_success() {
             return Err(classify_status(status, &answer));
         }
@@ -331,16 +222,6 @@ mod tests {
         );
         assert_eq!(sent["sampler_name"], "DPM++ 2M");
         assert_eq!(sent["negative_prompt"], "blurry");
-    }
-
-    #[test]
-    fn the_queue_place_is_read_from_upstreams_wording_and_nothing_else() {
-        assert_eq!(
-            queue_place("In queue: 2/3"),
-            Some(Progress::Queued { position: 2, of: 3 })
-        );
-        assert_eq!(queue_place("Waiting..."), None);
-        assert_eq!(queue_place("In queue: two/3"), None);
     }
 
     #[test]
