@@ -69,10 +69,10 @@ impl ProviderClient for A1111Provider {
         let model = self.info.model_or_default(&request.model);
         let words = prompt_in_words(request, model);
         // Our own task id, so the server can say where this job is and we can stop it.
-        let job = SentJob::new(&self.jobs, JobRoutes::new_task_id(&request.request_id));
+        let task_id = JobRoutes::new_task_id(&request.request_id);
         let sent = {
             let mut body = body(request, &words)?;
-            body["force_task_id"] = json!(job.task_id());
+            body["force_task_id"] = json!(task_id);
             let mode = if references.is_empty() {
                 "txt2img"
             } else {
@@ -84,6 +84,8 @@ impl ProviderClient for A1111Provider {
             };
             json_sent_once(self.http.post(format!("{}{mode}", self.api)), &body)
         };
+        // From here until its answer the job is at the server, to be stopped if abandoned.
+        let job = SentJob::new(&self.jobs, task_id);
         // A1111 answers only when the picture is done; where the job is comes from the progress
         // routes, asked on another connection meanwhile.
         let answered = tokio::select! {
