@@ -23,6 +23,11 @@ pub(crate) fn random_u64() -> u64 {
     hasher.finish()
 }
 
+/// `prefix` and `len` random lower-case hex digits (`resp_…`, `ig_…`).
+pub(crate) fn hex_id(prefix: &str, len: usize) -> String {
+    format!("{prefix}{}", random_string(HEX, len))
+}
+
 /// `len` characters drawn from `alphabet` (at most 256 symbols).
 pub(crate) fn random_string(alphabet: &[u8], len: usize) -> String {
     let mut out = String::with_capacity(len);

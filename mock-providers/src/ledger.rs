@@ -4,12 +4,14 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::task::Poll;
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{OriginalUri, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{self, AuthRecord, Credentials};
@@ -25,8 +27,8 @@ const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 pub struct Calls {
     /// Requests received on provider routes (API calls and image downloads).
     pub count: usize,
-    /// Requests that got an answer (any status). A stream counts once its
-    /// headers are sent.
+    /// Requests that got an answer (any status). A stream of events counts
+    /// once its last event is sent.
     pub completed: usize,
     /// Requests whose client went away before the answer was ready.
     pub cancelled: usize,
@@ -162,13 +164,37 @@ pub(crate) async fn record(
     };
     parts.extensions.insert(incoming);
 
-    let mut guard = CallGuard {
+    let guard = CallGuard {
         token: recorder.state.begin_call(received),
         state: recorder.state,
         answered: false,
     };
     // Handlers read the parsed payload, never the body.
     let response = next.run(Request::from_parts(parts, Body::empty())).await;
-    guard.answered = true;
-    response
+    answered_when_sent(response, guard)
+}
+
+/// A plain answer is answered now. A stream of events is answered once its last event is sent;
+/// if the client goes away first, hyper drops the body, and the guard inside it counts the call
+/// as cancelled. Why: a client that reads a stream to its end and one that leaves halfway are
+/// what tests of streaming clients tell apart.
+fn answered_when_sent(response: Response, mut guard: CallGuard) -> Response {
+    let streamed = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"text/event-stream"));
+    if !streamed {
+        guard.answered = true;
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let mut guard = Some(guard);
+    let end = futures_util::stream::poll_fn(move |_| {
+        if let Some(mut guard) = guard.take() {
+            guard.answered = true;
+        }
+        Poll::Ready(None)
+    });
+    let body = Body::from_stream(body.into_data_stream().chain(end));
+    Response::from_parts(parts, body)
 }

@@ -10,7 +10,7 @@
 //!
 //! | provider ([`Provider`]) | real base URL | `base_url(p)` | routes under it |
 //! |---|---|---|---|
-//! | `OpenAi` (§2) | `https://api.openai.com/v1` | `http://ADDR/openai/v1` | `POST /images/generations`, `POST /images/edits` |
+//! | `OpenAi` (§1, §2) | `https://api.openai.com/v1` | `http://ADDR/openai/v1` | `POST /responses`, `GET /responses/{id}`, `POST /images/generations`, `POST /images/edits` |
 //! | `Jimeng` (§7) | `http://HOST:8000/v1` | `http://ADDR/jimeng/v1` | `POST /images/generations` |
 //! | `Gemini` (§3) | `https://generativelanguage.googleapis.com` | `http://ADDR/gemini` | `POST /v1beta/models/{model}:generateContent` |
 //! | `Replicate` (§4) | `https://api.replicate.com/v1` | `http://ADDR/replicate/v1` | `POST /models/{owner}/{name}/predictions`, `POST /predictions`, `GET /predictions/{id}`, `POST /predictions/{id}/cancel` |

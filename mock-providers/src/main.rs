@@ -1,10 +1,11 @@
 //! `mock-providers [--addr 127.0.0.1:4020] [--api-key PROVIDER=KEY]…
-//! [--ideogram-inflight N] [--ideogram-url-ttl SECS]`
+//! [--ideogram-inflight N] [--ideogram-url-ttl SECS] [--image-bytes N]`
 //!
 //! Serves every imitated provider until SIGTERM or Ctrl-C. Flags fall back
 //! to the environment (`MOCK_PROVIDERS_ADDR`, `MOCK_PROVIDERS_API_KEYS` as
 //! `gemini=KEY,ark=KEY`, `MOCK_PROVIDERS_IDEOGRAM_INFLIGHT`,
-//! `MOCK_PROVIDERS_IDEOGRAM_URL_TTL`), then to the defaults.
+//! `MOCK_PROVIDERS_IDEOGRAM_URL_TTL`, `MOCK_PROVIDERS_IMAGE_BYTES`), then to the
+//! defaults.
 
 use std::future::IntoFuture;
 use std::net::SocketAddr;
@@ -13,14 +14,15 @@ use std::process::ExitCode;
 use mock_providers::{router, MockConfig, MockState, Provider};
 use tokio::net::TcpListener;
 
-const USAGE: &str = "usage: mock-providers [--addr 127.0.0.1:4020] [--api-key PROVIDER=KEY]... [--ideogram-inflight N] [--ideogram-url-ttl SECS]
+const USAGE: &str = "usage: mock-providers [--addr 127.0.0.1:4020] [--api-key PROVIDER=KEY]... [--ideogram-inflight N] [--ideogram-url-ttl SECS] [--image-bytes N]
 
   --addr               address to listen on (env MOCK_PROVIDERS_ADDR; port 0 picks a free one)
   --api-key            only accept KEY for PROVIDER (openai, jimeng, gemini, replicate, ideogram,
                        ark); repeatable (env MOCK_PROVIDERS_API_KEYS=gemini=KEY,ark=KEY);
                        a provider without one accepts any non-empty key
   --ideogram-inflight  Ideogram's in-flight limit in images (env MOCK_PROVIDERS_IDEOGRAM_INFLIGHT; default 10)
-  --ideogram-url-ttl   lifetime of Ideogram image URLs in seconds (env MOCK_PROVIDERS_IDEOGRAM_URL_TTL; default 3600)";
+  --ideogram-url-ttl   lifetime of Ideogram image URLs in seconds (env MOCK_PROVIDERS_IDEOGRAM_URL_TTL; default 3600)
+  --image-bytes        filler bytes added to every PNG and JPEG picture, for benchmarks (env MOCK_PROVIDERS_IMAGE_BYTES; default 0)";
 
 const DEFAULT_ADDR: &str = "127.0.0.1:4020";
 
@@ -87,6 +89,7 @@ fn parse(
         .unwrap_or_default();
     let mut inflight = env("MOCK_PROVIDERS_IDEOGRAM_INFLIGHT");
     let mut url_ttl = env("MOCK_PROVIDERS_IDEOGRAM_URL_TTL");
+    let mut image_bytes = env("MOCK_PROVIDERS_IMAGE_BYTES");
 
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -110,6 +113,7 @@ fn parse(
             "--api-key" => keys.push(value(&mut args)?),
             "--ideogram-inflight" => inflight = Some(value(&mut args)?),
             "--ideogram-url-ttl" => url_ttl = Some(value(&mut args)?),
+            "--image-bytes" => image_bytes = Some(value(&mut args)?),
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -138,6 +142,11 @@ fn parse(
         config.ideogram_url_ttl_secs = text
             .parse()
             .map_err(|_| format!("invalid URL lifetime {text:?}"))?;
+    }
+    if let Some(text) = image_bytes {
+        config.image_padding_bytes = text
+            .parse()
+            .map_err(|_| format!("invalid filler size {text:?}"))?;
     }
     Ok(Command::Run(addr, config))
 }

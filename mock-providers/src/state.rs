@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::files::Files;
 use crate::images::Picture;
 use crate::ledger::{Calls, ReceivedRequest};
-use crate::providers::{a1111, ideogram, replicate};
+use crate::providers::{a1111, ideogram, openai, replicate};
 use crate::script::{Scripted, Step};
 use crate::{MockConfig, Provider};
 
@@ -26,6 +26,8 @@ struct Inner {
     predictions: replicate::Predictions,
     ideogram_in_flight: ideogram::InFlight,
     a1111_jobs: a1111::Jobs,
+    /// OpenAI Responses stored with `store` on.
+    responses: Mutex<openai::Store>,
 }
 
 #[derive(Default)]
@@ -53,6 +55,7 @@ impl MockState {
                 predictions: replicate::Predictions::default(),
                 ideogram_in_flight: in_flight,
                 a1111_jobs: a1111::Jobs::default(),
+                responses: Mutex::default(),
             }),
         }
     }
@@ -100,6 +103,7 @@ impl MockState {
         self.inner.predictions.clear();
         // A job outlives its client (as upstream's do); a reset must not leave one running.
         self.inner.a1111_jobs.interrupt();
+        *lock(&self.inner.responses) = openai::Store::default();
     }
 
     /// Takes the provider's next step (success if none is queued) and
@@ -165,6 +169,10 @@ impl MockState {
 
     pub(crate) fn a1111_jobs(&self) -> &a1111::Jobs {
         &self.inner.a1111_jobs
+    }
+
+    pub(crate) fn responses(&self) -> MutexGuard<'_, openai::Store> {
+        lock(&self.inner.responses)
     }
 }
 

@@ -1,4 +1,5 @@
-//! OpenAI Images API (§2): `POST /v1/images/generations` (JSON) and
+//! OpenAI, at one base URL as the real service: the Responses API (§1, see
+//! `responses`) and the Images API (§2): `POST /v1/images/generations` (JSON) and
 //! `POST /v1/images/edits` (multipart `image`/`image[]`/`mask`, or JSON
 //! `images[]`). GPT image models answer `data[].b64_json` plus `usage` (or
 //! SSE with `stream: true`); dall-e models answer `data[].url` (plus
@@ -6,6 +7,9 @@
 
 pub(crate) mod envelope;
 mod request;
+mod responses;
+
+pub(crate) use responses::Store;
 
 use std::time::{Duration, Instant};
 
@@ -13,10 +17,11 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{from_fn, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 use self::envelope::{incorrect_api_key, missing_api_key, ApiError};
 use self::request::{Endpoint, Family, ImagesRequest};
@@ -29,12 +34,14 @@ use crate::sse;
 use crate::state::MockState;
 use crate::Provider;
 
-/// One scripted OpenAI answer. JSON: `{"provider":"openai","respond":"rate_limited","retry_after_ms":1500}`.
+/// One scripted OpenAI answer, for whichever of its APIs is called next. JSON:
+/// `{"provider":"openai","respond":"rate_limited","retry_after_ms":1500}`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "respond", rename_all = "snake_case")]
 pub enum OpenAiStep {
-    /// The images (what an empty queue answers).
+    /// The images (what an empty queue answers); `image` also reads as this.
     #[default]
+    #[serde(alias = "image")]
     Images,
     /// 429 `rate_limit_exceeded`, with `retry-after-ms` / `retry-after`
     /// headers when `retry_after_ms` is set.
@@ -59,6 +66,37 @@ pub enum OpenAiStep {
         #[serde(default = "default_server_status")]
         status: u16,
     },
+    /// Any error envelope, with any 4xx/5xx status and extra headers.
+    Error {
+        status: u16,
+        #[serde(rename = "type")]
+        kind: String,
+        #[serde(default)]
+        code: Option<String>,
+        #[serde(default)]
+        param: Option<String>,
+        message: String,
+        #[serde(default)]
+        headers: BTreeMap<String, String>,
+    },
+    /// Responses API: HTTP 200 whose Response has `status: "failed"` and `error: {code,
+    /// message}`. The Images API has no such answer and gives a `server_error` with the message.
+    Failed {
+        code: String,
+        #[serde(default = "default_failed_message")]
+        message: String,
+    },
+}
+
+fn default_failed_message() -> String {
+    "The image could not be generated.".to_owned()
+}
+
+/// What a step turns into once the request has been validated.
+pub(crate) enum Outcome {
+    Image,
+    Failed { code: String, message: String },
+    Error(ApiError),
 }
 
 fn default_server_status() -> u16 {
@@ -71,17 +109,37 @@ impl OpenAiStep {
             OpenAiStep::ServerError { status } if !(500..=599).contains(status) => {
                 Err(format!("server_error status must be 5xx, got {status}"))
             }
+            OpenAiStep::Error {
+                status, headers, ..
+            } => {
+                if !(400..=599).contains(status) {
+                    return Err(format!("error status must be 4xx or 5xx, got {status}"));
+                }
+                for (name, value) in headers {
+                    HeaderName::try_from(name.as_str())
+                        .map_err(|_| format!("invalid header name {name:?}"))?;
+                    HeaderValue::try_from(value.as_str())
+                        .map_err(|_| format!("invalid value for header {name:?}"))?;
+                }
+                Ok(())
+            }
             _ => Ok(()),
         }
     }
 
-    /// The error this step answers with; `None` for success.
-    fn error(self, request: &ImagesRequest, presented_key: &str) -> Option<ApiError> {
-        Some(match self {
-            OpenAiStep::Images => return None,
-            OpenAiStep::RateLimited { retry_after_ms } => {
-                rate_limited(&request.model, retry_after_ms)
-            }
+    /// What this step answers. `image_model` is the model a rate limit or a verification
+    /// quotes (the Images API's `model`, the Responses API's tool model); `asked_model` the
+    /// request's own `model`, which `model_not_found` quotes.
+    pub(crate) fn outcome(
+        self,
+        image_model: &str,
+        asked_model: &str,
+        presented_key: &str,
+    ) -> Outcome {
+        Outcome::Error(match self {
+            OpenAiStep::Images => return Outcome::Image,
+            OpenAiStep::Failed { code, message } => return Outcome::Failed { code, message },
+            OpenAiStep::RateLimited { retry_after_ms } => rate_limited(image_model, retry_after_ms),
             OpenAiStep::InsufficientQuota => ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "insufficient_quota",
@@ -116,16 +174,51 @@ impl OpenAiStep {
                      https://platform.openai.com/settings/organization/general and click on \
                      Verify Organization. If you just verified, it can take up to 15 minutes \
                      for access to propagate.",
-                    request.model
+                    image_model
                 ),
             ),
-            OpenAiStep::ModelNotFound => envelope::model_not_found(&request.model),
+            OpenAiStep::ModelNotFound => envelope::model_not_found(asked_model),
             OpenAiStep::ServerError { status } => ApiError::new(
                 StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
                 "server_error",
                 "The server had an error while processing your request. Sorry about that!",
             ),
+            OpenAiStep::Error {
+                status,
+                kind,
+                code,
+                param,
+                message,
+                headers,
+            } => {
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+                let mut error = ApiError::new(status, &kind, message);
+                if let Some(code) = code {
+                    error = error.code(code);
+                }
+                if let Some(param) = param {
+                    error = error.param(param);
+                }
+                for (name, value) in headers {
+                    if let (Ok(name), Ok(value)) =
+                        (HeaderName::try_from(name), HeaderValue::try_from(value))
+                    {
+                        error = error.header(name, value);
+                    }
+                }
+                error
+            }
         })
+    }
+}
+
+/// The presented key, or the 401 OpenAI sends for a missing or wrong one.
+fn authorized(incoming: &Incoming) -> Result<String, ApiError> {
+    let presented = incoming.credentials.key.clone().unwrap_or_default();
+    match incoming.credentials.outcome() {
+        KeyOutcome::Missing => Err(missing_api_key()),
+        KeyOutcome::Wrong => Err(incorrect_api_key(&presented)),
+        KeyOutcome::Accepted | KeyOutcome::NotRequired => Ok(presented),
     }
 }
 
@@ -164,6 +257,8 @@ pub(crate) fn routes() -> Router<MockState> {
     Router::new()
         .route("/v1/images/generations", post(generations))
         .route("/v1/images/edits", post(edits))
+        .route("/v1/responses", post(responses::create))
+        .route("/v1/responses/{id}", get(responses::get))
         .fallback(envelope::invalid_url)
         .method_not_allowed_fallback(envelope::invalid_url)
         .layer(from_fn(stamp_headers))
@@ -198,12 +293,10 @@ async fn answer(
     Extension(incoming): Extension<Incoming>,
     endpoint: Endpoint,
 ) -> Response {
-    let presented_key = incoming.credentials.key.clone().unwrap_or_default();
-    match incoming.credentials.outcome() {
-        KeyOutcome::Missing => return missing_api_key().into_response(),
-        KeyOutcome::Wrong => return incorrect_api_key(&presented_key).into_response(),
-        KeyOutcome::Accepted | KeyOutcome::NotRequired => {}
-    }
+    let presented_key = match authorized(&incoming) {
+        Ok(key) => key,
+        Err(refusal) => return refusal.into_response(),
+    };
     let request = match request::parse(&incoming.payload, endpoint) {
         Ok(request) => request,
         Err(error) => return error.into_response(),
@@ -216,8 +309,13 @@ async fn answer(
     if !(request.stream && step == OpenAiStep::Images) {
         tokio::time::sleep(delay).await;
     }
-    if let Some(error) = step.error(&request, &presented_key) {
-        return error.into_response();
+    match step.outcome(&request.model, &request.model, &presented_key) {
+        Outcome::Image => {}
+        Outcome::Error(error) => return error.into_response(),
+        Outcome::Failed { message, .. } => {
+            let status = StatusCode::INTERNAL_SERVER_ERROR;
+            return ApiError::new(status, "server_error", message).into_response();
+        }
     }
     // `stream` is a GPT-only parameter, refused for dall-e by the checks.
     if request.stream {

@@ -147,7 +147,7 @@ fn with_article(type_name: &str) -> String {
 }
 
 /// `'a', 'b', and 'c'` (OpenAI's wording uses the serial comma).
-fn quoted_list(items: &[&str]) -> String {
+pub(crate) fn quoted_list(items: &[&str]) -> String {
     let quoted: Vec<String> = items.iter().map(|item| format!("'{item}'")).collect();
     match quoted.as_slice() {
         [] => String::new(),
