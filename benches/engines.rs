@@ -11,7 +11,7 @@
 //! the provider's answer, base64 and JSON in and out, the provenance chunk. For URL engines the
 //! download's own median is printed apart, as the issue asks. Figures, never pass/fail, on lines
 //! starting with `engines `. The `openai` engine (Responses API) is measured by the `generation`
-//! benchmark against `mock-openai`.
+//! benchmark, which compares it with direct calls of its own.
 
 #[path = "support/server.rs"]
 mod server;

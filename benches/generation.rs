@@ -28,7 +28,7 @@ mod stats;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use mock_openai::{MockConfig, MockServer, Step};
+use mock_providers::{MockConfig, MockServer, OpenAiStep, Provider, Step};
 use proofsheet::model::{GenerateRequest, GeneratedImage};
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
@@ -230,9 +230,7 @@ struct BurstRun {
 /// once, and watches the mock's ledger while the answers come in.
 async fn fire_burst(mock: &MockServer, request: impl Fn(usize) -> RequestBuilder) -> BurstRun {
     mock.reset();
-    let delayed = Step::Image {
-        delay_ms: BURST_PROVIDER_DELAY_MS,
-    };
+    let delayed = Step::from(OpenAiStep::Images).delayed(BURST_PROVIDER_DELAY_MS);
     mock.script(vec![delayed; BURST_SIZE]);
     let start = Instant::now();
     let mut requests = JoinSet::new();
@@ -272,7 +270,7 @@ impl App {
     }
 
     async fn start_with(mock: &MockServer, name: &str, settings: &[(&str, &str)]) -> App {
-        let base_url = mock.base_url();
+        let base_url = mock.base_url(Provider::OpenAi);
         let mut env = vec![
             ("OPENAI_API_KEY", API_KEY),
             ("OPENAI_BASE_URL", base_url.as_str()),
@@ -292,8 +290,8 @@ impl App {
 
 async fn start_mock(image_padding_bytes: usize) -> MockServer {
     let config = MockConfig {
-        api_key: Some(API_KEY.into()),
         image_padding_bytes,
+        ..MockConfig::default().with_api_key(Provider::OpenAi, API_KEY)
     };
     MockServer::start(config).await
 }
@@ -343,7 +341,7 @@ fn provider_body() -> Value {
 
 fn direct_call(client: &Client, mock: &MockServer) -> RequestBuilder {
     client
-        .post(format!("{}/responses", mock.base_url()))
+        .post(format!("{}/responses", mock.base_url(Provider::OpenAi)))
         .bearer_auth(API_KEY)
         .json(&provider_body())
 }
@@ -361,10 +359,10 @@ fn check_like_for_like(mock: &MockServer) {
     if let Some(other) = calls
         .requests
         .iter()
-        .find(|request| request.body != expected)
+        .find(|request| request.body.json() != Some(&expected))
     {
         panic!(
-            "the server sent {}; update provider_body() to match",
+            "the server sent {:?}; update provider_body() to match",
             other.body
         );
     }

@@ -29,7 +29,7 @@ mod stats;
 
 use image::codecs::jpeg::JpegEncoder;
 use image::{DynamicImage, ImageEncoder as _, Rgb, RgbImage};
-use mock_openai::{MockConfig, MockServer, Step};
+use mock_providers::{MockConfig, MockServer, OpenAiStep, Provider, Step};
 use proofsheet::model::{GenerateRequest, ReferenceImage};
 use reqwest::{Client, StatusCode};
 use server::{client, Server};
@@ -114,12 +114,15 @@ const MOCK_KEY: &str = "bench-openai-key";
 /// Twenty generations at once, each naming the same four references, on the OpenAI engine.
 async fn generations_with_references(client: &Client, jpegs: &[Vec<u8>]) {
     let mock = MockServer::start(MockConfig {
-        api_key: Some(MOCK_KEY.into()),
         image_padding_bytes: 1_480_000,
+        ..MockConfig::default().with_api_key(Provider::OpenAi, MOCK_KEY)
     })
     .await;
-    mock.script(vec![Step::Image { delay_ms: 500 }; GENERATIONS]);
-    let base_url = mock.base_url();
+    mock.script(vec![
+        Step::from(OpenAiStep::Images).delayed(500);
+        GENERATIONS
+    ]);
+    let base_url = mock.base_url(Provider::OpenAi);
     let server = Server::start(
         "references-generations",
         &[

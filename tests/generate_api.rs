@@ -8,11 +8,12 @@ use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::Router;
 use common::{
-    decode_b64, offline_state, openai_state_at, request, start_mock, API_KEY, PNG_SIGNATURE,
+    decode_b64, offline_state, openai_state_at, openai_url, request, start_mock, API_KEY,
+    PNG_SIGNATURE,
 };
 use http_body_util::BodyExt as _;
 use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
-use mock_openai::Step;
+use mock_providers::{OpenAiStep, Step};
 use proofsheet::error::{AppError, ProviderFailure};
 use proofsheet::model::{EngineCatalog, GenerateRequest, GeneratedImage, Progress, ProgressEvent};
 use proofsheet::server::build_router;
@@ -355,7 +356,7 @@ async fn without_a_key_openai_is_listed_unavailable_and_offline_is_the_default()
 #[tokio::test]
 async fn list_engines_puts_openai_first_and_default_when_a_key_is_set_and_hides_the_key() {
     let mock = start_mock().await;
-    let router = build_router(openai_state_at(&mock.base_url(), API_KEY, &[]));
+    let router = build_router(openai_state_at(&openai_url(&mock), API_KEY, &[]));
 
     let answer = send(&router, get("/api/list_engines")).await;
 
@@ -384,7 +385,7 @@ async fn list_engines_puts_openai_first_and_default_when_a_key_is_set_and_hides_
 #[tokio::test]
 async fn generate_image_on_the_openai_engine_answers_the_mocks_picture() {
     let mock = start_mock().await;
-    let router = build_router(openai_state_at(&mock.base_url(), API_KEY, &[]));
+    let router = build_router(openai_state_at(&openai_url(&mock), API_KEY, &[]));
     let boat = request("http-oa-1", "openai", "a paper boat");
 
     let answer = send(
@@ -480,8 +481,8 @@ async fn a_size_the_model_does_not_offer_is_refused_in_the_requests_language() {
 #[tokio::test]
 async fn provider_errors_over_http_never_show_the_api_key() {
     let mock = start_mock().await;
-    mock.script(vec![Step::InvalidApiKey { delay_ms: 0 }]);
-    let router = build_router(openai_state_at(&mock.base_url(), API_KEY, &[]));
+    mock.script(vec![Step::from(OpenAiStep::InvalidApiKey)]);
+    let router = build_router(openai_state_at(&openai_url(&mock), API_KEY, &[]));
     let auth_request = request("http-auth-1", "openai", "a paper boat");
 
     let answer = send(

@@ -1,14 +1,14 @@
 //! The real OpenAI Responses client, driven through `generate` against the local mock
-//! (`mock-openai`): request shape, refinements, retries, error classification and the words
+//! (`mock-providers`' OpenAI): request shape, refinements, retries, error classification and the words
 //! people read, timeouts and cancellation. Real time throughout, with millisecond backoff.
 
 mod common;
 
 use common::{
-    decode_b64, itxt_entries, openai_state_at, refinement, request, start_mock, summary,
-    wait_for_calls, API_KEY, PNG_SIGNATURE,
+    decode_b64, itxt_entries, openai_state_at, openai_url, refinement, request, start_mock,
+    summary, wait_for_calls, API_KEY, PNG_SIGNATURE,
 };
-use mock_openai::Step;
+use mock_providers::{KeyOutcome, MockServer, OpenAiStep, RecordedBody, Step};
 use proofsheet::error::{AppError, ProviderFailure};
 use proofsheet::model::{Continuation, GenerateRequest, GeneratedImage, ParentImage, Progress};
 use proofsheet::server::generate::{cancel, generate};
@@ -19,9 +19,9 @@ use std::time::Duration;
 
 const PROMPT: &str = "a lighthouse at dusk, watercolour";
 
-async fn mock_and_state(extra: &[(&str, &str)]) -> (mock_openai::MockServer, AppState) {
+async fn mock_and_state(extra: &[(&str, &str)]) -> (MockServer, AppState) {
     let mock = start_mock().await;
-    let state = openai_state_at(&mock.base_url(), API_KEY, extra);
+    let state = openai_state_at(&openai_url(&mock), API_KEY, extra);
     (mock, state)
 }
 
@@ -50,8 +50,14 @@ fn invalid_input(result: Result<GeneratedImage, AppError>) -> (String, String) {
 }
 
 /// The JSON bodies the mock received, oldest first.
-fn bodies(mock: &mock_openai::MockServer) -> Vec<Value> {
-    mock.calls().requests.into_iter().map(|r| r.body).collect()
+fn bodies(mock: &MockServer) -> Vec<Value> {
+    let calls = mock.calls();
+    calls.requests.iter().map(|r| json_body(&r.body)).collect()
+}
+
+/// A recorded JSON body.
+fn json_body(body: &RecordedBody) -> Value {
+    body.json().cloned().expect("a JSON body")
 }
 
 fn openai_entry(state: &AppState) -> &proofsheet::server::config::ProviderSettings {
@@ -94,7 +100,7 @@ async fn fails_without_retry(step: Step, request_id: &str) -> (ProviderFailure, 
 #[tokio::test]
 async fn success_returns_a_png_with_openai_metadata_and_sends_the_documented_request() {
     let (mock, state) = mock_and_state(&[]).await;
-    mock.script(vec![Step::Image { delay_ms: 0 }]);
+    mock.script(vec![Step::from(OpenAiStep::Images)]);
 
     let image = generate(&state, request("ok-1", "openai", PROMPT))
         .await
@@ -136,10 +142,14 @@ async fn success_returns_a_png_with_openai_metadata_and_sends_the_documented_req
     let sent = &calls.requests[0];
     assert_eq!(
         (sent.method.as_str(), sent.path.as_str()),
-        ("POST", "/v1/responses")
+        ("POST", "/openai/v1/responses")
     );
-    assert!(sent.authorization_present, "the bearer key is sent");
-    let body = &sent.body;
+    assert_eq!(
+        sent.auth.outcome,
+        KeyOutcome::Accepted,
+        "the bearer key is sent"
+    );
+    let body = &json_body(&sent.body);
     assert_eq!(body["model"], json!(openai_entry(&state).mainline_model));
     assert_eq!(body["input"], json!(PROMPT));
     assert_eq!(body["tools"].as_array().map(Vec::len), Some(1));
@@ -178,7 +188,7 @@ async fn a_reference_travels_as_an_input_image_beside_the_words() {
         ..request("ref-in-1", "openai", PROMPT)
     };
     generate(&state, with_reference).await.expect("a picture");
-    let body = &mock.calls().requests[1].body;
+    let body = &json_body(&mock.calls().requests[1].body);
     use base64::Engine as _;
     let data_url = format!(
         "data:image/png;base64,{}",
@@ -196,7 +206,7 @@ async fn a_reference_travels_as_an_input_image_beside_the_words() {
 #[tokio::test]
 async fn returned_png_carries_the_provenance_record() {
     let (mock, state) = mock_and_state(&[]).await;
-    mock.script(vec![Step::Image { delay_ms: 0 }]);
+    mock.script(vec![Step::from(OpenAiStep::Images)]);
 
     let image = generate(&state, request("prov-1", "openai", PROMPT))
         .await
@@ -331,11 +341,10 @@ async fn refine_with_only_an_image_call_id_sends_an_image_generation_call_item()
 async fn rate_limit_then_success_is_retried_and_succeeds() {
     let (mock, state) = mock_and_state(&[]).await;
     mock.script(vec![
-        Step::RateLimited {
+        Step::from(OpenAiStep::RateLimited {
             retry_after_ms: Some(20),
-            delay_ms: 0,
-        },
-        Step::Image { delay_ms: 0 },
+        }),
+        Step::from(OpenAiStep::Images),
     ]);
 
     let image = generate(&state, request("rl-1", "openai", PROMPT))
@@ -352,10 +361,9 @@ async fn persistent_rate_limit_gives_up_after_the_configured_attempts() {
     let (mock, state) = mock_and_state(&[]).await;
     assert_eq!(state.settings.retry.max_attempts, 3, "the shipped default");
     mock.script(vec![
-        Step::RateLimited {
+        Step::from(OpenAiStep::RateLimited {
             retry_after_ms: Some(20),
-            delay_ms: 0
-        };
+        });
         5
     ]);
 
@@ -374,7 +382,7 @@ async fn persistent_rate_limit_gives_up_after_the_configured_attempts() {
 #[tokio::test]
 async fn invalid_api_key_is_not_retried_and_never_echoes_the_key() {
     let (mock, state) = mock_and_state(&[]).await;
-    mock.script(vec![Step::InvalidApiKey { delay_ms: 0 }]);
+    mock.script(vec![Step::from(OpenAiStep::InvalidApiKey)]);
 
     let result = generate(&state, request("auth-1", "openai", PROMPT)).await;
     let error = result.as_ref().expect_err("401 fails").clone();
@@ -400,7 +408,7 @@ async fn invalid_api_key_is_not_retried_and_never_echoes_the_key() {
 async fn a_wrong_configured_key_gets_the_auth_message_after_one_call() {
     let mock = start_mock().await;
     let wrong_key = "sk-fake-wrong-jxwq";
-    let state = openai_state_at(&mock.base_url(), wrong_key, &[]);
+    let state = openai_state_at(&openai_url(&mock), wrong_key, &[]);
 
     let result = generate(&state, request("auth-2", "openai", PROMPT)).await;
     let serialized = serde_json::to_string(result.as_ref().expect_err("401 fails"))
@@ -423,7 +431,7 @@ async fn a_wrong_configured_key_gets_the_auth_message_after_one_call() {
 #[tokio::test]
 async fn moderation_block_is_reported_as_a_safety_rejection_without_retry() {
     let (failure, message) =
-        fails_without_retry(Step::ModerationBlocked { delay_ms: 0 }, "mod-1").await;
+        fails_without_retry(Step::from(OpenAiStep::ModerationBlocked), "mod-1").await;
     assert_eq!(failure, ProviderFailure::ContentRejected);
     assert!(
         message.starts_with("The prompt was blocked by OpenAI's safety system"),
@@ -438,7 +446,7 @@ async fn moderation_block_is_reported_as_a_safety_rejection_without_retry() {
 #[tokio::test]
 async fn insufficient_quota_is_quota_exhausted_and_not_retried() {
     let (failure, message) =
-        fails_without_retry(Step::InsufficientQuota { delay_ms: 0 }, "quota-1").await;
+        fails_without_retry(Step::from(OpenAiStep::InsufficientQuota), "quota-1").await;
     assert_eq!(failure, ProviderFailure::QuotaExhausted);
     assert_eq!(
         message,
@@ -450,15 +458,9 @@ async fn insufficient_quota_is_quota_exhausted_and_not_retried() {
 async fn server_errors_are_retried_until_success() {
     let (mock, state) = mock_and_state(&[]).await;
     mock.script(vec![
-        Step::ServerError {
-            status: 500,
-            delay_ms: 0,
-        },
-        Step::ServerError {
-            status: 500,
-            delay_ms: 0,
-        },
-        Step::Image { delay_ms: 0 },
+        Step::from(OpenAiStep::ServerError { status: 500 }),
+        Step::from(OpenAiStep::ServerError { status: 500 }),
+        Step::from(OpenAiStep::Images),
     ]);
 
     let image = generate(&state, request("5xx-1", "openai", PROMPT))
@@ -471,15 +473,14 @@ async fn server_errors_are_retried_until_success() {
 
 #[tokio::test]
 async fn x_should_retry_false_stops_retrying_a_server_error() {
-    let step = Step::Error {
+    let step = Step::from(OpenAiStep::Error {
         status: 500,
         kind: "server_error".into(),
         code: None,
         param: None,
         message: "The server had an error while processing your request.".into(),
         headers: BTreeMap::from([("x-should-retry".to_string(), "false".to_string())]),
-        delay_ms: 0,
-    };
+    });
     let (failure, message) = fails_without_retry(step, "nsr-1").await;
     assert_eq!(failure, ProviderFailure::Unavailable);
     assert!(
@@ -492,15 +493,14 @@ async fn x_should_retry_false_stops_retrying_a_server_error() {
 async fn masked_keys_and_newlines_in_provider_text_never_reach_the_person() {
     // The shapes providers use to echo a key: masked after "(" or ":", and text on several lines.
     let tail = &API_KEY[API_KEY.len() - 4..];
-    let step = Step::Error {
+    let step = Step::from(OpenAiStep::Error {
         status: 400,
         kind: "invalid_request_error".into(),
         code: None,
         param: None,
         message: format!("Bad key (sk-fake-t****{tail}) used\nsecond line:sk-…{tail}"),
         headers: BTreeMap::new(),
-        delay_ms: 0,
-    };
+    });
     let (failure, message) = fails_without_retry(step, "mask-1").await;
     assert_eq!(failure, ProviderFailure::BadRequest);
     assert!(!message.contains(tail), "{message}");
@@ -514,11 +514,10 @@ async fn masked_keys_and_newlines_in_provider_text_never_reach_the_person() {
 
 #[tokio::test]
 async fn failed_response_with_a_policy_violation_is_a_content_rejection() {
-    let step = Step::Failed {
+    let step = Step::from(OpenAiStep::Failed {
         code: "image_content_policy_violation".into(),
         message: "The image could not be generated.".into(),
-        delay_ms: 0,
-    };
+    });
     let (failure, message) = fails_without_retry(step, "failed-1").await;
     assert_eq!(failure, ProviderFailure::ContentRejected);
     assert!(
@@ -534,7 +533,7 @@ async fn attempt_timeout_fails_with_timeout_and_drops_the_request() {
         ("PROOFSHEET_RETRY_MAX_ATTEMPTS", "1"),
     ])
     .await;
-    mock.script(vec![Step::Image { delay_ms: 3000 }]);
+    mock.script(vec![Step::from(OpenAiStep::Images).delayed(3000)]);
 
     let (failure, message, calls) =
         provider_error(generate(&state, request("slow-1", "openai", PROMPT)).await);
@@ -553,7 +552,7 @@ async fn attempt_timeout_fails_with_timeout_and_drops_the_request() {
 #[tokio::test]
 async fn cancel_stops_a_running_generation_and_its_http_request() {
     let (mock, state) = mock_and_state(&[]).await;
-    mock.script(vec![Step::Image { delay_ms: 30_000 }]);
+    mock.script(vec![Step::from(OpenAiStep::Images).delayed(30_000)]);
     let task = tokio::spawn({
         let state = state.clone();
         async move { generate(&state, request("cancel-me", "openai", PROMPT)).await }
@@ -626,13 +625,7 @@ async fn empty_and_over_long_prompts_are_refused_before_any_call() {
 async fn an_outage_after_retries_hands_the_request_to_the_fallback_engine() {
     let (mock, state) =
         mock_and_state(&[("PROOFSHEET_PROVIDER__OPENAI__FALLBACK", "offline")]).await;
-    mock.script(vec![
-        Step::ServerError {
-            status: 503,
-            delay_ms: 0
-        };
-        3
-    ]);
+    mock.script(vec![Step::from(OpenAiStep::ServerError { status: 503 }); 3]);
 
     let image = generate(&state, request("fb-1", "openai", PROMPT))
         .await
@@ -654,7 +647,7 @@ async fn an_outage_after_retries_hands_the_request_to_the_fallback_engine() {
 async fn a_refusal_is_not_handed_to_the_fallback() {
     let (mock, state) =
         mock_and_state(&[("PROOFSHEET_PROVIDER__OPENAI__FALLBACK", "offline")]).await;
-    mock.script(vec![Step::ModerationBlocked { delay_ms: 0 }]);
+    mock.script(vec![Step::from(OpenAiStep::ModerationBlocked)]);
 
     let (failure, _, _) = provider_error(generate(&state, request("fb-2", "openai", PROMPT)).await);
 
@@ -681,7 +674,7 @@ async fn unknown_engine_is_refused_naming_the_engines_on_offer() {
 async fn the_responses_stream_hands_each_rough_preview_to_the_page_then_the_picture() {
     let (mock, state) = mock_and_state(&[]).await;
     // Two previews and the picture, 300 ms apart: time enough to see each.
-    mock.script(vec![Step::Image { delay_ms: 900 }]);
+    mock.script(vec![Step::from(OpenAiStep::Images).delayed(900)]);
     let running = tokio::spawn({
         let state = state.clone();
         async move { generate(&state, request("streamed", "openai", PROMPT)).await }
@@ -707,7 +700,7 @@ async fn the_responses_stream_hands_each_rough_preview_to_the_page_then_the_pict
     // read to its end, not cut off: the mock counts a stream cut short as cancelled.
     let calls = wait_for_calls(&mock, "the whole stream read", |c| c.completed == 1).await;
     assert_eq!(summary(&calls), (1, 1, 0), "the whole stream was read");
-    let body = &calls.requests[0].body;
+    let body = &json_body(&calls.requests[0].body);
     assert_eq!(body["stream"], true);
     assert_eq!(body["tools"][0]["partial_images"], 2);
     let continuation = image.continuation.expect("the stream's ids are kept");

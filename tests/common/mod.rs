@@ -6,7 +6,7 @@
 #![allow(dead_code)]
 
 use leptos::config::LeptosOptions;
-use mock_openai::{Calls, MockConfig, MockServer};
+use mock_providers::{Calls, MockConfig, MockServer, Provider};
 use proofsheet::model::{GenerateRequest, ParentImage};
 use proofsheet::server::config::Settings;
 use proofsheet::server::state::AppState;
@@ -64,12 +64,14 @@ pub fn openai_state_at(base_url: &str, key: &str, extra: &[(&str, &str)]) -> App
     state(&env)
 }
 
+/// A mock whose OpenAI accepts only `API_KEY`.
 pub async fn start_mock() -> MockServer {
-    MockServer::start(MockConfig {
-        api_key: Some(API_KEY.into()),
-        ..Default::default()
-    })
-    .await
+    MockServer::start(MockConfig::default().with_api_key(Provider::OpenAi, API_KEY)).await
+}
+
+/// The mock's OpenAI base URL, as `OPENAI_BASE_URL` spells it.
+pub fn openai_url(mock: &MockServer) -> String {
+    mock.base_url(Provider::OpenAi)
 }
 
 pub fn request(id: &str, engine: &str, prompt: &str) -> GenerateRequest {

@@ -2,8 +2,8 @@
 //! bound under a burst of 300 large offline generations, HEAD bursts that must not panic the
 //! renderer, a generation dropped by its client, and a log without colour codes when piped.
 
-use crate::common::{start_mock, API_KEY};
-use mock_openai::Step;
+use crate::common::{openai_url, start_mock, API_KEY};
+use mock_providers::{OpenAiStep, Step};
 use reqwest::StatusCode;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -171,10 +171,10 @@ async fn head_bursts_never_panic_the_renderer() {
 #[tokio::test]
 async fn a_dropped_generation_is_logged_on_one_plain_line() {
     let mock = start_mock().await;
-    mock.script(vec![Step::Image { delay_ms: 30_000 }]);
+    mock.script(vec![Step::from(OpenAiStep::Images).delayed(30_000)]);
     let binary = Binary::start(&[
         ("OPENAI_API_KEY", API_KEY),
-        ("OPENAI_BASE_URL", &mock.base_url()),
+        ("OPENAI_BASE_URL", &openai_url(&mock)),
     ])
     .await;
     let mut body = offline_request(1);
