@@ -78,15 +78,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub use auth::{AuthRecord, KeyOutcome};
-pub use images::{png_for, ImageFormat};
-
-/// OpenAI's error envelope and its canned errors, which mock-openai (the
-/// Responses API) answers with too.
-pub mod openai_errors {
-    pub use crate::providers::openai::envelope::{
-        incorrect_api_key, invalid_url, missing_api_key, ApiError,
-    };
-}
+pub use images::ImageFormat;
 pub use ledger::{Calls, ReceivedRequest};
 pub use payload::{RecordedBody, RecordedPart};
 pub use provider::Provider;

@@ -125,17 +125,6 @@ impl Picture {
     }
 }
 
-/// The picture drawn for `prompt`, as a PNG with `padding` filler bytes. mock-openai, which
-/// imitates the Responses API beside this crate's providers, draws its pictures here too.
-///
-/// # Panics
-/// On a zero side: callers validate sizes first.
-pub fn png_for(prompt: &str, width: u32, height: u32, padding: usize) -> Vec<u8> {
-    Picture::new(prompt, width, height)
-        .padded(padding)
-        .encode(ImageFormat::Png)
-}
-
 /// FNV-1a: stable across Rust releases, unlike std's `DefaultHasher`.
 fn fnv1a(data: &[u8]) -> u64 {
     data.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {

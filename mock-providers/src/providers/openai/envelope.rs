@@ -1,7 +1,5 @@
 //! OpenAI's error envelope, `{"error":{"message","type","param","code"}}`
-//! (§1.7, §2.5), and the wording of its canned errors. Public as
-//! [`crate::openai_errors`]: mock-openai (the Responses API) answers with the
-//! same envelope.
+//! (§1.7, §2.5), and the wording of its canned errors, for both its APIs.
 
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -13,7 +11,7 @@ use crate::fields::{Issue, Problem};
 /// One error answer, built with chained setters so each call site reads
 /// like the JSON it produces. Boxed: it travels in every validator `Result`.
 #[derive(Debug)]
-pub struct ApiError(Box<Parts>);
+pub(crate) struct ApiError(Box<Parts>);
 
 #[derive(Debug)]
 struct Parts {
@@ -28,7 +26,7 @@ struct Parts {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, kind: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, kind: &str, message: impl Into<String>) -> Self {
         ApiError(Box::new(Parts {
             status,
             kind: kind.to_owned(),
@@ -41,26 +39,26 @@ impl ApiError {
     }
 
     /// The common case: 400 `invalid_request_error`.
-    pub fn invalid_request(message: impl Into<String>) -> Self {
+    pub(crate) fn invalid_request(message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::BAD_REQUEST, "invalid_request_error", message)
     }
 
-    pub fn param(mut self, param: impl Into<String>) -> Self {
+    pub(crate) fn param(mut self, param: impl Into<String>) -> Self {
         self.0.param = Some(param.into());
         self
     }
 
-    pub fn code(mut self, code: impl Into<String>) -> Self {
+    pub(crate) fn code(mut self, code: impl Into<String>) -> Self {
         self.0.code = Some(code.into());
         self
     }
 
-    pub fn detail(mut self, key: &str, value: Value) -> Self {
+    pub(crate) fn detail(mut self, key: &str, value: Value) -> Self {
         self.0.details.insert(key.to_owned(), value);
         self
     }
 
-    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+    pub(crate) fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.0.headers.push((name, value));
         self
     }
@@ -167,7 +165,7 @@ pub(crate) fn invalid_json() -> ApiError {
 }
 
 /// 401 for a request with no usable `Authorization: Bearer …` header.
-pub fn missing_api_key() -> ApiError {
+pub(crate) fn missing_api_key() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
         "invalid_request_error",
@@ -182,7 +180,7 @@ pub fn missing_api_key() -> ApiError {
 /// 401 for a key the server does not know. The partial key in the message
 /// is deliberate: the real API echoes it (verbatim text UNCONFIRMED, §1.7),
 /// and the app's tests must prove it never reaches a person unmasked.
-pub fn incorrect_api_key(presented: &str) -> ApiError {
+pub(crate) fn incorrect_api_key(presented: &str) -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
         "invalid_request_error",
@@ -216,7 +214,7 @@ pub(crate) fn model_not_found(model: &str) -> ApiError {
 }
 
 /// 404 for any path or method this mock does not serve.
-pub async fn invalid_url(method: Method, uri: Uri) -> ApiError {
+pub(crate) async fn invalid_url(method: Method, uri: Uri) -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "invalid_request_error",
