@@ -10,4 +10,5 @@ mod gemini;
 mod ideogram;
 mod jimeng;
 mod openai;
+mod openai_responses;
 mod replicate;
