@@ -6,9 +6,10 @@
 //   node bench/browser_generation.mjs APP_URL --mock MOCK_URL [--runs N] [--regenerates N]
 //        [--visitors N] [--latency-ms MS]
 //
-// APP_URL is a release server whose OpenAI engine points at the mock OpenAI server at MOCK_URL
-// (started with --image-bytes for realistic pictures); bench/run starts both. Before every
-// generation the mock is scripted to answer after MS milliseconds. Method: bench/README.md §4.
+// APP_URL is a release server whose OpenAI engine points at mock-providers at MOCK_URL (base URL
+// MOCK_URL/openai/v1; the mock started with --image-bytes for realistic pictures); bench/run
+// starts both. Before every generation the mock's OpenAI is scripted to answer after MS
+// milliseconds. Method: bench/README.md §4.
 import { readdirSync, readFileSync } from "node:fs";
 import { launchChromium, percentile, usageError } from "./chromium.mjs";
 
@@ -66,15 +67,17 @@ function parseArgs(argv) {
   return args;
 }
 
-// The mock answers the next `count` generations after `latencyMs`.
+// The mock's OpenAI answers the next `count` generations after `latencyMs`.
 async function scriptMock(args, count) {
-  const steps = Array.from({ length: count }, () => ({ respond: "image", delay_ms: args.latencyMs }));
+  const steps = Array.from({ length: count }, () => ({ provider: "openai", respond: "image", delay_ms: args.latencyMs }));
   const response = await fetch(`${args.mock}/__mock/script`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ steps }),
   });
-  if (response.status !== 204) throw new Error(`the mock refused the script: ${response.status}`);
+  if (response.status !== 204) {
+    throw new Error(`the mock refused the script: ${response.status} ${await response.text()}`);
+  }
 }
 
 async function openStudio(context, args) {

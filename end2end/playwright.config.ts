@@ -2,11 +2,13 @@ import { defineConfig, devices } from "@playwright/test";
 import chromiumArgs from "./chromium-args.json";
 
 // App servers run side by side: one with no API key (the offline engine only), one configured
-// for OpenAI but pointed at the mock server, one requiring a sign-in, and one whose other engines
-// (Gemini, Ideogram, Replicate, Doubao, A1111) use mock-providers, so every test sees a fixed setup.
-// Ports are overridable so a developer's running app does not collide with the suite.
+// for OpenAI but pointed at a mock-providers instance of its own, one requiring a sign-in, and one
+// whose other engines (Gemini, Ideogram, Replicate, Doubao, A1111) use a second mock-providers,
+// so every test sees a fixed setup. Ports are overridable so a developer's running app does not
+// collide with the suite.
 export const OFFLINE_PORT = Number(process.env.E2E_OFFLINE_PORT ?? 3100);
 export const OPENAI_PORT = Number(process.env.E2E_OPENAI_PORT ?? 3101);
+/** The OpenAI app's mock (mock-providers, accepting only that app's key). */
 export const MOCK_PORT = Number(process.env.E2E_MOCK_PORT ?? 4110);
 export const ACCESS_PORT = Number(process.env.E2E_ACCESS_PORT ?? 3102);
 /** The mock of every other provider (mock-providers), and the app whose engines use it. */
@@ -63,7 +65,9 @@ export default defineConfig({
   ],
   webServer: [
     {
-      command: `./target/release/mock-openai --addr 127.0.0.1:${MOCK_PORT} --api-key sk-fake-e2e-qkzv`,
+      // An instance of its own, so the OpenAI tests' scripts and call counts never mix with the
+      // engines tests'; its OpenAI accepts only the app's key, as the real service would.
+      command: `./target/release/mock-providers --addr 127.0.0.1:${MOCK_PORT} --api-key openai=sk-fake-e2e-qkzv`,
       cwd: root,
       url: `http://127.0.0.1:${MOCK_PORT}/__mock/calls`,
       reuseExistingServer: false,
@@ -93,7 +97,7 @@ export default defineConfig({
       timeout: 30_000,
       env: appEnv(OPENAI_PORT, {
         OPENAI_API_KEY: "sk-fake-e2e-qkzv",
-        OPENAI_BASE_URL: `http://127.0.0.1:${MOCK_PORT}/v1`,
+        OPENAI_BASE_URL: `http://127.0.0.1:${MOCK_PORT}/openai/v1`,
         // Short, fixed backoff so retry tests take well under a second.
         PROOFSHEET_RETRY_BASE_DELAY_MS: "100",
         PROOFSHEET_RETRY_JITTER: "false",

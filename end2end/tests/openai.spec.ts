@@ -1,6 +1,6 @@
 import { test, expect } from "./studio";
 
-test.describe("OpenAI engine (against the mock OpenAI server)", () => {
+test.describe("OpenAI engine (against mock-providers' OpenAI)", () => {
   test("uses the configured OpenAI-compatible server and shows how the picture was made", async ({ studio, mock }) => {
     await studio.open();
     await expect(studio.el("engine-name")).toHaveText("OpenAI · gpt-image-1");
@@ -19,7 +19,8 @@ test.describe("OpenAI engine (against the mock OpenAI server)", () => {
     await expect(studio.el("detail-retries")).toHaveText("0");
     const calls = await mock.calls();
     expect(calls.count).toBe(1);
-    expect(calls.requests[0].body).toMatchObject({
+    expect(calls.responses).toHaveLength(1);
+    expect(calls.responses[0]).toMatchObject({
       input: "a lighthouse at dawn",
       tools: [{ type: "image_generation", size: "1536x1024", quality: "high", output_format: "png" }],
     });
@@ -33,8 +34,9 @@ test.describe("OpenAI engine (against the mock OpenAI server)", () => {
     await expect(studio.el("attempt-item")).toHaveCount(2);
     await expect(studio.el("detail-revised-prompt")).toHaveText(/refined: .*warmer light/);
     const calls = await mock.calls();
-    expect(calls.requests[1].body.previous_response_id).toMatch(/^resp_/);
-    expect(calls.requests[1].body.input).toContain("warmer light");
+    expect(calls.responses).toHaveLength(2);
+    expect(calls.responses[1].previous_response_id).toMatch(/^resp_/);
+    expect(calls.responses[1].input).toContain("warmer light");
   });
 
   test("429 then success shows the image and the retry count", async ({ studio, mock }) => {
@@ -42,7 +44,9 @@ test.describe("OpenAI engine (against the mock OpenAI server)", () => {
     await studio.open();
     await studio.generateAndReview("a busy harbour");
     await expect(studio.el("detail-retries")).toHaveText("1");
-    expect((await mock.calls()).count).toBe(2);
+    const calls = await mock.calls();
+    expect(calls.count).toBe(2);
+    expect(calls.responses).toHaveLength(2);
   });
 
   test("a rejected API key shows its message after exactly one provider call, and loses nothing", async ({ studio, mock, page }) => {
@@ -52,7 +56,9 @@ test.describe("OpenAI engine (against the mock OpenAI server)", () => {
     await expect(studio.el("error-message")).toHaveText("OpenAI rejected the API key (401): check OPENAI_API_KEY");
     await studio.expectStage("initial_input");
     await expect(studio.el("prompt-input")).toHaveValue("a quiet library");
-    expect((await mock.calls()).count).toBe(1);
+    const calls = await mock.calls();
+    expect(calls.count).toBe(1);
+    expect(calls.responses).toHaveLength(1);
     expect(await page.content(), "no part of the key reaches the page").not.toContain("sk-");
   });
 
@@ -61,7 +67,9 @@ test.describe("OpenAI engine (against the mock OpenAI server)", () => {
     await studio.open();
     await studio.generate("something the safety system rejects");
     await expect(studio.el("error-message")).toContainText("The prompt was blocked by OpenAI's safety system");
-    expect((await mock.calls()).count).toBe(1);
+    const calls = await mock.calls();
+    expect(calls.count).toBe(1);
+    expect(calls.responses).toHaveLength(1);
   });
 
   test("a failed regenerate keeps every earlier attempt", async ({ studio, mock }) => {

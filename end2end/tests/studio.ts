@@ -94,7 +94,47 @@ export async function png(page: Page, colour: string, width = 64, height = 48): 
   return Buffer.from(dataUrl.split(",")[1], "base64");
 }
 
-/** The mock OpenAI server's control API (not part of OpenAI's). */
+/** A request body as mock-providers' ledger records it (`RecordedBody`, tagged by `kind`). */
+export type RecordedBody =
+  | { kind: "empty" }
+  | { kind: "json"; value: any }
+  | { kind: "multipart"; parts: { name: string; file_name: string | null; content_type: string | null; size: number; text: string | null }[] }
+  | { kind: "text"; text: string };
+
+/** One request the mock received, as `GET /__mock/calls` lists it. */
+export type MockRequest = {
+  provider: string;
+  method: string;
+  /** The full path, provider prefix included (`/openai/v1/responses`). */
+  path: string;
+  query: string | null;
+  headers: Record<string, string>;
+  auth: unknown;
+  body: RecordedBody;
+};
+
+/**
+ * `GET /__mock/calls?provider=openai`, plus `responses`: the JSON bodies of the Responses API
+ * calls (`POST /openai/v1/responses`), in order. The counters count every request on the mock's
+ * provider routes; this instance serves the OpenAI app alone, so they are its calls to OpenAI.
+ */
+export type MockCalls = {
+  count: number;
+  completed: number;
+  cancelled: number;
+  predictions_cancelled: number;
+  requests: MockRequest[];
+  responses: any[];
+};
+
+/** Where the Responses API creates a response, on mock-providers. */
+export const RESPONSES_PATH = "/openai/v1/responses";
+
+/**
+ * The control API (not part of OpenAI's) of the mock-providers instance the OpenAI app points at.
+ * Steps are written as for OpenAI alone (`{ respond: "rate_limited", retry_after_ms: 300 }`); the
+ * fixture adds `provider: "openai"`.
+ */
 export class MockOpenAi {
   constructor(readonly request: APIRequestContext, readonly base: string) {}
 
@@ -103,11 +143,22 @@ export class MockOpenAi {
   }
 
   async script(steps: object[]) {
-    expect((await this.request.post(`${this.base}/__mock/script`, { data: { steps } })).status()).toBe(204);
+    const scripted = steps.map((step) => ({ provider: "openai", ...step }));
+    const response = await this.request.post(`${this.base}/__mock/script`, { data: { steps: scripted } });
+    expect(response.status(), await response.text()).toBe(204);
   }
 
-  async calls(): Promise<{ count: number; completed: number; cancelled: number; requests: { body: any }[] }> {
-    return (await this.request.get(`${this.base}/__mock/calls`)).json();
+  async calls(): Promise<MockCalls> {
+    const response = await this.request.get(`${this.base}/__mock/calls?provider=openai`);
+    expect(response.status(), await response.text()).toBe(200);
+    const calls = await response.json();
+    const created = (calls.requests as MockRequest[]).filter(
+      (request) => request.method === "POST" && request.path === RESPONSES_PATH,
+    );
+    for (const request of created) {
+      expect(request.body.kind, "a Responses API call carries a JSON body").toBe("json");
+    }
+    return { ...calls, responses: created.map((request) => (request.body as { value: any }).value) };
   }
 }
 
