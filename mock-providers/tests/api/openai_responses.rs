@@ -1107,22 +1107,33 @@ async fn a_failed_step_streams_created_in_progress_then_failed() {
     assert_eq!(get_response(&server, id).await.json(), *failed);
 }
 
-#[tokio::test]
-async fn a_stream_counts_as_completed_only_once_read_to_its_end() {
-    let server = start().await;
-    // One preview: the delay is spent in two halves, before it and before the picture.
-    server.script(vec![Step::from(OpenAiStep::Images).delayed(3_000)]);
-    let mut request = image_request("x", json!({"partial_images": 1}));
+/// A streamed generation of `prompt` with `previews` previews, and its first chunk, which
+/// opens the Response (`response.created`) before any drawing.
+async fn start_stream(
+    server: &MockServer,
+    prompt: &str,
+    previews: u32,
+) -> (reqwest::Response, String) {
+    let mut request = image_request(prompt, json!({"partial_images": previews}));
     request["stream"] = json!(true);
     let mut response = client()
-        .post(responses_url(&server))
+        .post(responses_url(server))
         .bearer_auth(KEY)
         .json(&request)
         .send()
         .await
         .expect("stream starts");
     let first = next_chunk(&mut response).await.expect("a first chunk");
-    assert!(first.contains("response.created"), "{}", first);
+    assert!(first.contains("response.created"), "{first}");
+    (response, first)
+}
+
+#[tokio::test]
+async fn a_stream_counts_as_completed_only_once_read_to_its_end() {
+    let server = start().await;
+    // One preview: the delay is spent in two halves, before it and before the picture.
+    server.script(vec![Step::from(OpenAiStep::Images).delayed(3_000)]);
+    let (mut response, first) = start_stream(&server, "x", 1).await;
     let calls = server.calls();
     assert_eq!(
         (calls.count, calls.completed, calls.cancelled),
@@ -1148,18 +1159,8 @@ async fn a_stream_dropped_midway_counts_as_cancelled() {
     let server = start().await;
     // Twenty seconds before each preview: the client leaves long before the end.
     server.script(vec![Step::from(OpenAiStep::Images).delayed(60_000)]);
-    let mut request = image_request("never mind", json!({"partial_images": 2}));
-    request["stream"] = json!(true);
-    let mut response = client()
-        .post(responses_url(&server))
-        .bearer_auth(KEY)
-        .json(&request)
-        .send()
-        .await
-        .expect("stream starts");
     // The first events come at once, not after the delay.
-    let first = next_chunk(&mut response).await.expect("a first chunk");
-    assert!(first.contains("response.created"), "{}", first);
+    let (response, _) = start_stream(&server, "never mind", 2).await;
     drop(response);
 
     let calls = wait_for_calls(&server, |calls| calls.cancelled == 1).await;
