@@ -298,13 +298,19 @@ pub(crate) fn parse_dimensions(size: &str) -> Option<(u32, u32)> {
     (w > 0 && h > 0).then_some((w, h))
 }
 
-fn flexible_size_ok(width: u32, height: u32) -> bool {
+/// gpt-image-2's free-form sizes: the longest side, and the most pixels, it takes.
+pub(crate) const MAX_EDGE: u32 = 3840;
+pub(crate) const MAX_PIXELS: u32 = 3840 * 2160;
+
+/// gpt-image-2's rules for a free-form size, in both OpenAI APIs: sides multiples of 16, at most
+/// `MAX_EDGE` long and `MAX_PIXELS` in all, an aspect ratio between 1:3 and 3:1.
+pub(crate) fn flexible_size_ok(width: u32, height: u32) -> bool {
     let (long, short) = (width.max(height), width.min(height));
     width.is_multiple_of(16)
         && height.is_multiple_of(16)
-        && long <= 3840
+        && long <= MAX_EDGE
         && u64::from(long) <= 3 * u64::from(short)
-        && u64::from(width) * u64::from(height) <= 3840 * 2160
+        && u64::from(width) * u64::from(height) <= u64::from(MAX_PIXELS)
 }
 
 fn quality(fields: &Fields<'_>, family: Family) -> Result<&'static str, Problem> {

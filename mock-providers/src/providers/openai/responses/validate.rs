@@ -6,6 +6,7 @@ use serde_json::{json, Map, Value};
 use super::Store;
 use crate::payload::Payload;
 use crate::providers::openai::envelope::{invalid_json, quoted_list, ApiError};
+use crate::providers::openai::request::{flexible_size_ok, parse_dimensions, MAX_EDGE, MAX_PIXELS};
 
 type Object = Map<String, Value>;
 
@@ -77,9 +78,6 @@ const CONTENT_TYPES: &[&str] = &[
 ];
 
 const DEFAULT_TOOL_MODEL: &str = "gpt-image-1";
-/// gpt-image-2 limits for free-form sizes.
-const MAX_EDGE: u32 = 3840;
-const MAX_PIXELS: u32 = 3840 * 2160;
 
 /// A request that passed validation.
 pub(crate) struct ImageRequest {
@@ -400,21 +398,6 @@ fn size(tool: &Object, prefix: &str, tool_model: &str) -> Result<(u32, u32), Api
         .param(path)
         .code("invalid_value")),
     }
-}
-
-fn parse_dimensions(size: &str) -> Option<(u32, u32)> {
-    let (w, h) = size.split_once('x')?;
-    let (w, h) = (w.parse::<u32>().ok()?, h.parse::<u32>().ok()?);
-    (w > 0 && h > 0).then_some((w, h))
-}
-
-fn flexible_size_ok(width: u32, height: u32) -> bool {
-    let (long, short) = (width.max(height), width.min(height));
-    width.is_multiple_of(16)
-        && height.is_multiple_of(16)
-        && long <= MAX_EDGE
-        && u64::from(long) <= 3 * u64::from(short)
-        && u64::from(width) * u64::from(height) <= u64::from(MAX_PIXELS)
 }
 
 /// Looks up what the request edits. Unknown ids are errors, as on the real
