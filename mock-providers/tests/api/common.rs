@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use base64::prelude::{Engine, BASE64_STANDARD};
-use mock_providers::{Calls, MockConfig, MockServer, Provider};
+use mock_providers::{Calls, MockConfig, MockServer, OpenAiStep, Provider, Step};
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
@@ -135,4 +135,27 @@ pub async fn wait_for_calls(server: &MockServer, done: impl Fn(&Calls) -> bool) 
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     panic!("condition never held; calls: {:?}", server.calls());
+}
+
+/// Every canned OpenAI error step, in the order both OpenAI APIs' tests expect their answers:
+/// two rate limits (with and without a hint), quota, key, moderation, content policy,
+/// verification, unknown model, a 502.
+pub fn canned_openai_errors() -> Vec<Step> {
+    vec![
+        OpenAiStep::RateLimited {
+            retry_after_ms: Some(1500),
+        }
+        .into(),
+        OpenAiStep::RateLimited {
+            retry_after_ms: None,
+        }
+        .into(),
+        OpenAiStep::InsufficientQuota.into(),
+        OpenAiStep::InvalidApiKey.into(),
+        OpenAiStep::ModerationBlocked.into(),
+        OpenAiStep::ContentPolicyViolation.into(),
+        OpenAiStep::OrgNotVerified.into(),
+        OpenAiStep::ModelNotFound.into(),
+        OpenAiStep::ServerError { status: 502 }.into(),
+    ]
 }

@@ -6,7 +6,8 @@ use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 
 use crate::common::{
-    base64, client, decode, download, send, sse_frames, start, url, Format, Reply,
+    base64, canned_openai_errors, client, decode, download, send, sse_frames, start, url, Format,
+    Reply,
 };
 
 const KEY: &str = "test-openai-key-qkzv";
@@ -370,23 +371,7 @@ async fn keys_are_checked_first_and_never_recorded() {
 #[tokio::test]
 async fn every_scripted_error_has_its_documented_shape() {
     let server = start().await;
-    server.script(vec![
-        OpenAiStep::RateLimited {
-            retry_after_ms: Some(1500),
-        }
-        .into(),
-        OpenAiStep::RateLimited {
-            retry_after_ms: None,
-        }
-        .into(),
-        OpenAiStep::InsufficientQuota.into(),
-        OpenAiStep::InvalidApiKey.into(),
-        OpenAiStep::ModerationBlocked.into(),
-        OpenAiStep::ContentPolicyViolation.into(),
-        OpenAiStep::OrgNotVerified.into(),
-        OpenAiStep::ModelNotFound.into(),
-        OpenAiStep::ServerError { status: 502 }.into(),
-    ]);
+    server.script(canned_openai_errors());
     let body = json!({"model": "gpt-image-1", "prompt": "x"});
 
     let limited = generate(&server, body.clone()).await;

@@ -11,7 +11,9 @@ use mock_providers::{
 };
 use serde_json::{json, Value};
 
-use crate::common::{client, send, sse_frames, start, url, wait_for_calls, Reply};
+use crate::common::{
+    canned_openai_errors, client, send, sse_frames, start, url, wait_for_calls, Reply,
+};
 
 const KEY: &str = "sk-test-key-1234";
 
@@ -391,22 +393,8 @@ async fn image_error_and_failed_steps_are_scripted_over_http_and_bad_ones_refuse
 #[tokio::test]
 async fn scripted_steps_are_answered_in_order_then_success_by_default() {
     let server = start().await;
-    server.script(vec![
-        OpenAiStep::RateLimited {
-            retry_after_ms: Some(1500),
-        }
-        .into(),
-        OpenAiStep::RateLimited {
-            retry_after_ms: None,
-        }
-        .into(),
-        OpenAiStep::InsufficientQuota.into(),
-        OpenAiStep::InvalidApiKey.into(),
-        OpenAiStep::ModerationBlocked.into(),
-        OpenAiStep::ContentPolicyViolation.into(),
-        OpenAiStep::OrgNotVerified.into(),
-        OpenAiStep::ModelNotFound.into(),
-        OpenAiStep::ServerError { status: 502 }.into(),
+    let mut steps = canned_openai_errors();
+    steps.extend([
         OpenAiStep::Error {
             status: 409,
             kind: "conflict_error".to_owned(),
@@ -422,6 +410,7 @@ async fn scripted_steps_are_answered_in_order_then_success_by_default() {
         }
         .into(),
     ]);
+    server.script(steps);
     // The tool's model is what rate limits and verification quote; the
     // request's own model is what model_not_found quotes.
     let request = image_request("x", json!({"model": "gpt-image-1.5"}));
