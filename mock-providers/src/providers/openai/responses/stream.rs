@@ -4,14 +4,12 @@
 //! after `partial_images` previews (here the finished picture each time, as
 //! the mock draws nothing rougher). No `data: [DONE]` follows (UNCONFIRMED).
 
-use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
-use axum::http::header::CONTENT_TYPE;
-use axum::response::{IntoResponse, Response};
-use futures_util::StreamExt;
+use axum::response::Response;
 use serde_json::{json, Value};
+
+use crate::sse;
 
 /// The events of a completed `response` (its image call's `result` set),
 /// with `drawing` spread evenly before each preview and the picture.
@@ -88,19 +86,16 @@ fn started(response: &Value) -> Vec<Planned> {
         .collect()
 }
 
-/// Sends each event after its wait; a client that goes away drops the rest.
+/// Sends each event after its wait; a client that goes away stops the rest.
 fn answer(events: Vec<Planned>) -> Response {
-    let frames = futures_util::stream::iter(events.into_iter().enumerate()).then(
-        |(sequence, (wait, name, mut event))| async move {
+    sse::stream(move |frames| async move {
+        for (sequence, (wait, name, mut event)) in events.into_iter().enumerate() {
             tokio::time::sleep(wait).await;
             event["type"] = json!(name);
             event["sequence_number"] = json!(sequence);
-            Ok::<_, Infallible>(Bytes::from(format!("event: {name}\ndata: {event}\n\n")))
-        },
-    );
-    (
-        [(CONTENT_TYPE, "text/event-stream")],
-        Body::from_stream(frames),
-    )
-        .into_response()
+            if !frames.send(Some(name), event.to_string()).await {
+                return;
+            }
+        }
+    })
 }
