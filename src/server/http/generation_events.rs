@@ -2,9 +2,8 @@
 //! server-sent events. Each event is a `ProgressEvent` as JSON: first the current state of each
 //! id that is running, then every change as it happens (a new state, a new rough preview), until
 //! the page closes the stream (it does when the generation ends) or the server stops. An id that
-//! is not running yet
-//! is followed too: the page opens the stream as it sends the generation, which may register a
-//! moment later.
+//! is not running yet is followed too: the page opens the stream as it sends the generation,
+//! which may register a moment later.
 //!
 //! Why a stream rather than asking once a second: a preview or a state shows when it happens, not
 //! up to a second later, and the page makes one request per generation instead of one a second
